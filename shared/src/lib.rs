@@ -1,0 +1,23 @@
+//! Domain types, sync protocol v1 and pure business rules.
+//!
+//! This crate does no I/O and compiles to `wasm32-unknown-unknown`, so the store app's UI,
+//! the device engine and the sync server all speak the same types. Randomness is always
+//! passed in by the caller (see [`pickup`]) so the rules stay deterministic and testable.
+
+pub mod api_error;
+pub mod catalogue;
+pub mod ean13;
+pub mod fulfillment;
+pub mod import;
+pub mod money;
+pub mod node;
+pub mod order;
+pub mod pickup;
+pub mod protocol;
+pub mod quantity;
+pub mod secret;
+pub mod staff;
+pub mod stock;
+
+pub use money::Fen;
+pub use quantity::{Count, Qty};

@@ -1,0 +1,279 @@
+//! Channel orders and the fulfillment orders they are routed into.
+
+use crate::fulfillment::{FulfillmentKind, FulfillmentState};
+use crate::node::GeoPoint;
+use crate::{Fen, Qty};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+
+/// Where an order came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    /// Tmall (天猫).
+    Tmall,
+    /// JD (京东).
+    Jd,
+    /// Douyin (抖音).
+    Douyin,
+    /// The brand's mini-program (小程序).
+    MiniProgram,
+    /// Placed in a store by an associate (endless aisle).
+    Store,
+}
+
+impl Channel {
+    /// Name used in SQL and JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Tmall => "tmall",
+            Channel::Jd => "jd",
+            Channel::Douyin => "douyin",
+            Channel::MiniProgram => "mini_program",
+            Channel::Store => "store",
+        }
+    }
+
+    /// Parses the name.
+    pub fn parse(s: &str) -> Option<Channel> {
+        [Channel::Tmall, Channel::Jd, Channel::Douyin, Channel::MiniProgram, Channel::Store]
+            .into_iter()
+            .find(|c| c.as_str() == s)
+    }
+}
+
+/// The customer as far as fulfilment needs to know.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Customer {
+    /// Name on the order.
+    pub name: String,
+    /// Mobile number for notifications.
+    pub phone: String,
+    /// Delivery address (empty for pickup).
+    #[serde(default)]
+    pub address: String,
+    /// Where to deliver; required for ship and same-city routing.
+    #[serde(default)]
+    pub location: Option<GeoPoint>,
+}
+
+/// One line of a channel order as it arrives.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrderLineInput {
+    /// SKU code.
+    pub sku_code: String,
+    /// Units ordered.
+    pub qty: Qty,
+    /// Price per unit in fen before discount.
+    pub unit_price: Fen,
+    /// Discount on the whole line in fen (promotions, coupons prorated by the channel).
+    #[serde(default)]
+    pub discount: Fen,
+}
+
+/// A channel order sent to the intake API. Idempotent by `(channel, channel_order_id)`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelOrderInput {
+    /// Selling channel.
+    pub channel: Channel,
+    /// The channel's own order number.
+    pub channel_order_id: String,
+    /// How the customer gets the goods.
+    pub fulfillment: FulfillmentKind,
+    /// The customer.
+    pub customer: Customer,
+    /// For pickup orders: the store the customer chose.
+    #[serde(default)]
+    pub pickup_store: Option<String>,
+    /// Associate credited with the sale, if any.
+    #[serde(default)]
+    pub associate_id: Option<String>,
+    /// Lines, at least one.
+    pub lines: Vec<OrderLineInput>,
+}
+
+/// Lifecycle of the whole order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderStatus {
+    /// Every line is routed to a node.
+    Routed,
+    /// Some lines could not be placed at any node; HQ must act.
+    PartiallyUnrouted,
+    /// Cancelled.
+    Cancelled,
+    /// Every fulfillment order reached its end.
+    Completed,
+}
+
+impl OrderStatus {
+    /// Name used in SQL and JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderStatus::Routed => "routed",
+            OrderStatus::PartiallyUnrouted => "partially_unrouted",
+            OrderStatus::Cancelled => "cancelled",
+            OrderStatus::Completed => "completed",
+        }
+    }
+
+    /// Parses the name.
+    pub fn parse(s: &str) -> Option<OrderStatus> {
+        [OrderStatus::Routed, OrderStatus::PartiallyUnrouted, OrderStatus::Cancelled, OrderStatus::Completed]
+            .into_iter()
+            .find(|c| c.as_str() == s)
+    }
+}
+
+/// An order line as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderLine {
+    /// 1-based line number.
+    pub line_no: u32,
+    /// SKU code.
+    pub sku_code: String,
+    /// Units ordered.
+    pub qty: i64,
+    /// Price per unit in fen.
+    pub unit_price: Fen,
+    /// Line discount in fen.
+    pub discount: Fen,
+    /// Units not placed at any node.
+    pub unrouted_qty: i64,
+    /// Units returned so far.
+    pub returned_qty: i64,
+}
+
+/// An order with its fulfillment orders.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Order {
+    /// Order id.
+    pub id: Uuid,
+    /// Channel.
+    pub channel: Channel,
+    /// The channel's order number.
+    pub channel_order_id: String,
+    /// Fulfilment kind.
+    pub fulfillment: FulfillmentKind,
+    /// Status.
+    pub status: OrderStatus,
+    /// Customer name (phone and address stay on the server).
+    pub customer_name: String,
+    /// Lines.
+    pub lines: Vec<OrderLine>,
+    /// Fulfillment orders it was routed into.
+    pub fulfillment_orders: Vec<FulfillmentOrder>,
+    /// When it arrived.
+    pub created_at: DateTime<Utc>,
+}
+
+/// One line of a fulfillment order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FulfillmentLine {
+    /// 1-based line number within the fulfillment order.
+    pub line_no: u32,
+    /// SKU code.
+    pub sku_code: String,
+    /// Units to fulfil.
+    pub qty: i64,
+    /// Units picked (after confirm pick).
+    pub picked_qty: Option<i64>,
+}
+
+/// Pickup-code data a device needs to verify a code offline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PickupCodeHash {
+    /// Salted slow hash of the code.
+    pub hash: String,
+    /// When the code stops being valid.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A fulfillment order (履约单): the part of an order one node fulfils.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FulfillmentOrder {
+    /// Id.
+    pub id: Uuid,
+    /// The order it belongs to.
+    pub order_id: Uuid,
+    /// The channel's order number, shown to associates.
+    pub channel_order_id: String,
+    /// Channel.
+    pub channel: Channel,
+    /// Node that fulfils it.
+    pub node_code: String,
+    /// Kind.
+    pub kind: FulfillmentKind,
+    /// State.
+    pub state: FulfillmentState,
+    /// Customer name, for the counter.
+    pub customer_name: String,
+    /// Last four digits of the customer's phone, to check at the counter.
+    pub customer_phone_tail: String,
+    /// Lines.
+    pub lines: Vec<FulfillmentLine>,
+    /// Pickup code hash once ready for pickup.
+    pub pickup_code: Option<PickupCodeHash>,
+    /// Why it was rejected, if it was.
+    pub reject_reason: Option<String>,
+    /// Courier / carrier name.
+    pub carrier: Option<String>,
+    /// Tracking number.
+    pub tracking_no: Option<String>,
+    /// Set when a conflicting fact was recorded and HQ must follow up.
+    pub flagged: bool,
+    /// Server version, bumped by every change.
+    pub version: i64,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Refund for returning `returning` more units of a line with `qty` units that cost `paid`
+/// fen in total, when `already_returned` units were refunded before. Cumulative rounding:
+/// refunding every unit, in any number of returns, gives back exactly `paid`.
+pub fn line_refund(paid: i64, qty: i64, already_returned: i64, returning: i64) -> i64 {
+    if qty <= 0 {
+        return 0;
+    }
+    let after = (already_returned + returning).min(qty);
+    let before = already_returned.min(qty);
+    paid * after / qty - paid * before / qty
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn refunds_prorate_discounts() {
+        // 3 units at 100.00 with 30.00 off: each unit refunds 90.00.
+        assert_eq!(line_refund(27_000, 3, 0, 1), 9_000);
+        assert_eq!(line_refund(10_000, 3, 0, 1), 3_333);
+        assert_eq!(line_refund(10_000, 3, 1, 2), 6_667);
+    }
+
+    proptest! {
+        #[test]
+        fn refunds_in_pieces_sum_to_paid(paid in 0i64..10_000_000, qty in 1i64..50, cuts in proptest::collection::vec(1i64..5, 0..20)) {
+            let mut returned = 0;
+            let mut refunded = 0;
+            for c in cuts {
+                let take = c.min(qty - returned);
+                if take == 0 { break; }
+                refunded += line_refund(paid, qty, returned, take);
+                returned += take;
+            }
+            refunded += line_refund(paid, qty, returned, qty - returned);
+            prop_assert_eq!(refunded, paid);
+        }
+    }
+}

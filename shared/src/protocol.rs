@@ -1,0 +1,429 @@
+//! Sync protocol v1 (DESIGN §4): enrollment, push of operations, pull of changes.
+
+use crate::catalogue::{Bundle, Sku, Style};
+use crate::fulfillment::FulfillmentKind;
+use crate::node::Node;
+use crate::order::{Channel, Customer, FulfillmentOrder, OrderLineInput};
+use crate::staff::Role;
+use crate::stock::Quality;
+use crate::{Count, Qty};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// The protocol version this build speaks.
+pub const PROTOCOL_VERSION: u32 = 1;
+/// Most operations one push may carry.
+pub const MAX_PUSH_OPS: usize = 500;
+/// Most changes one pull page may carry.
+pub const MAX_PULL_LIMIT: u32 = 5_000;
+/// The cursor that asks for a bootstrap snapshot.
+pub const BOOTSTRAP_CURSOR: &str = "0";
+
+/// Exchange a one-time enrollment code for a device credential.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnrollRequest {
+    /// The one-time code HQ printed (dashes and case ignored).
+    pub code: String,
+    /// A name for the device, shown to HQ (e.g. "Counter tablet 1").
+    pub device_name: String,
+    /// Protocol version the device speaks.
+    pub protocol_version: u32,
+}
+
+/// The device credential. The token is shown once; the server keeps only its hash.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EnrollResponse {
+    /// Device id.
+    pub device_id: Uuid,
+    /// Bearer token for every later call.
+    pub token: String,
+    /// The store the device now belongs to.
+    pub store: Node,
+    /// Protocol version the server speaks.
+    pub protocol_version: u32,
+}
+
+/// A batch of operations from one device's outbox, in device order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PushRequest {
+    /// Protocol version the device speaks.
+    pub protocol_version: u32,
+    /// Operations, strictly increasing `device_seq` with no gaps.
+    pub ops: Vec<OpEnvelope>,
+}
+
+/// One operation with its identity and context.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpEnvelope {
+    /// UUIDv7 created on the device; the server applies each op_id once.
+    pub op_id: Uuid,
+    /// The device's own sequence number, from 1, without gaps. Orders the ops; the device
+    /// clock does not.
+    pub device_seq: u64,
+    /// Staff member who did it.
+    pub staff_id: String,
+    /// Device clock when it was done (informational; may be skewed).
+    pub device_time: DateTime<Utc>,
+    /// What was done.
+    pub op: Op,
+}
+
+/// A business operation: an intent or a fact, never a row diff.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", deny_unknown_fields)]
+pub enum Op {
+    /// The store takes the order.
+    AcceptFulfillment {
+        /// Fulfillment order.
+        fulfillment_order_id: Uuid,
+    },
+    /// The store declines the order; the server reroutes its lines.
+    RejectFulfillment {
+        /// Fulfillment order.
+        fulfillment_order_id: Uuid,
+        /// Why, shown to HQ.
+        reason: String,
+    },
+    /// An associate starts picking.
+    StartPick {
+        /// Fulfillment order.
+        fulfillment_order_id: Uuid,
+    },
+    /// Picking done: scanned quantities per line; short lines are rerouted.
+    ConfirmPick {
+        /// Fulfillment order.
+        fulfillment_order_id: Uuid,
+        /// Picked quantity of every line.
+        lines: Vec<PickedLine>,
+        /// Why lines are short, if any are.
+        #[serde(default)]
+        shortage_reason: Option<String>,
+    },
+    /// A packed pickup order is at the counter; the server issues the pickup code.
+    MarkReady {
+        /// Fulfillment order.
+        fulfillment_order_id: Uuid,
+    },
+    /// Fact: the goods were handed to the customer.
+    HandOver {
+        /// Fulfillment order.
+        fulfillment_order_id: Uuid,
+        /// How the customer was verified.
+        verification: HandOverVerification,
+    },
+    /// A courier or same-city rider was requested.
+    RequestCourier {
+        /// Fulfillment order.
+        fulfillment_order_id: Uuid,
+        /// Courier company or rider service.
+        carrier: String,
+    },
+    /// The courier collected the parcel.
+    RecordTracking {
+        /// Fulfillment order.
+        fulfillment_order_id: Uuid,
+        /// Courier company.
+        carrier: String,
+        /// Tracking number.
+        tracking_no: String,
+    },
+    /// Fact: a return was received at this store, for an order from any channel.
+    AcceptReturn {
+        /// Return id (UUIDv7 from the device).
+        return_id: Uuid,
+        /// The original order.
+        order_id: Uuid,
+        /// Returned lines.
+        lines: Vec<ReturnLine>,
+        /// Manager who approved it, when the refund needs one.
+        #[serde(default)]
+        approved_by: Option<String>,
+    },
+    /// Intent: order for a customer from the network's stock (endless aisle).
+    PlaceOrder {
+        /// Order id (UUIDv7 from the device).
+        order_id: Uuid,
+        /// How the customer gets it.
+        fulfillment: FulfillmentKind,
+        /// The customer.
+        customer: Customer,
+        /// Lines.
+        lines: Vec<OrderLineInput>,
+    },
+    /// Fact: a stock count (盘点) of some SKUs at this store.
+    CountStock {
+        /// Count id (UUIDv7 from the device).
+        count_id: Uuid,
+        /// Counted SKUs.
+        lines: Vec<CountLine>,
+    },
+}
+
+impl Op {
+    /// The operation's kind name as in JSON.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Op::AcceptFulfillment { .. } => "AcceptFulfillment",
+            Op::RejectFulfillment { .. } => "RejectFulfillment",
+            Op::StartPick { .. } => "StartPick",
+            Op::ConfirmPick { .. } => "ConfirmPick",
+            Op::MarkReady { .. } => "MarkReady",
+            Op::HandOver { .. } => "HandOver",
+            Op::RequestCourier { .. } => "RequestCourier",
+            Op::RecordTracking { .. } => "RecordTracking",
+            Op::AcceptReturn { .. } => "AcceptReturn",
+            Op::PlaceOrder { .. } => "PlaceOrder",
+            Op::CountStock { .. } => "CountStock",
+        }
+    }
+
+    /// Facts of the physical world are never rejected; conflicts are flagged instead.
+    pub fn is_fact(&self) -> bool {
+        matches!(self, Op::HandOver { .. } | Op::AcceptReturn { .. } | Op::CountStock { .. })
+    }
+}
+
+/// Picked quantity of one fulfillment line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PickedLine {
+    /// Fulfillment line number.
+    pub line_no: u32,
+    /// Units scanned.
+    pub picked: Count,
+}
+
+/// How the customer proved they may collect.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "method", rename_all = "snake_case", deny_unknown_fields)]
+pub enum HandOverVerification {
+    /// The customer's pickup code (typed or from their QR), verified on the device.
+    PickupCode {
+        /// The code as entered.
+        code: String,
+    },
+    /// A manager checked the customer's ID instead.
+    IdCheck {
+        /// The manager who checked.
+        manager_id: String,
+        /// What was checked (ID type, last digits), for the audit trail.
+        note: String,
+    },
+}
+
+/// Condition of a returned item decides its stock layer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReturnCondition {
+    /// Resaleable: back to sellable stock.
+    Resaleable,
+    /// Damaged: to defective stock.
+    Damaged,
+}
+
+impl ReturnCondition {
+    /// The stock layer the item goes to.
+    pub fn quality(self) -> Quality {
+        match self {
+            ReturnCondition::Resaleable => Quality::Sellable,
+            ReturnCondition::Damaged => Quality::Defective,
+        }
+    }
+}
+
+/// One returned line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReturnLine {
+    /// SKU code.
+    pub sku_code: String,
+    /// Units returned.
+    pub qty: Qty,
+    /// Their condition.
+    pub condition: ReturnCondition,
+}
+
+/// One counted SKU.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CountLine {
+    /// SKU code.
+    pub sku_code: String,
+    /// Stock layer counted.
+    pub quality: Quality,
+    /// Units found on the shelf.
+    pub counted: Count,
+    /// On-hand the device showed when counting; a difference from the server's on-hand
+    /// means stock moved meanwhile, which is flagged.
+    pub expected: i64,
+}
+
+/// The server's answer to a push: one result per op, in order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PushResponse {
+    /// Results in the order of the request.
+    pub results: Vec<OpResult>,
+}
+
+/// What happened to one op. A replayed op gets the stored result again.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OpResult {
+    /// The op.
+    pub op_id: Uuid,
+    /// Its device sequence number.
+    pub device_seq: u64,
+    /// Outcome.
+    pub outcome: OpOutcome,
+}
+
+/// Outcome of one op.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum OpOutcome {
+    /// Applied as asked.
+    Applied,
+    /// Not applied; the reason is for the associate.
+    Rejected {
+        /// Machine-readable reason.
+        code: String,
+        /// Human-readable reason.
+        message: String,
+    },
+    /// A fact recorded although it conflicts with the server's state; flagged for HQ.
+    Conflict {
+        /// Machine-readable reason.
+        code: String,
+        /// Human-readable reason.
+        message: String,
+    },
+}
+
+/// One page of changes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PullResponse {
+    /// Protocol version the server speaks.
+    pub protocol_version: u32,
+    /// Cursor for the next pull.
+    pub cursor: String,
+    /// More pages are ready now.
+    pub has_more: bool,
+    /// Progress while bootstrapping (`None` once incremental).
+    pub bootstrap: Option<BootstrapProgress>,
+    /// Current state of every entity that changed, in change order.
+    pub changes: Vec<Change>,
+    /// Server clock, for the device to show how fresh its data is.
+    pub server_time: DateTime<Utc>,
+}
+
+/// How far a bootstrap has come.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BootstrapProgress {
+    /// Records sent so far, this page included.
+    pub done: u64,
+    /// Records in the snapshot.
+    pub total: u64,
+}
+
+/// The current state of one entity in the device's scope.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "entity", rename_all = "snake_case")]
+pub enum Change {
+    /// A node (all nodes are visible, for endless aisle and transfers).
+    Node(Node),
+    /// A style.
+    Style(Style),
+    /// A SKU.
+    Sku(Sku),
+    /// A bundle definition.
+    Bundle(Bundle),
+    /// The store's stock of one SKU and quality.
+    Stock(StockRecord),
+    /// A fulfillment order of the store.
+    FulfillmentOrder(FulfillmentOrder),
+    /// A staff member of the store.
+    Staff(StaffRecord),
+}
+
+
+/// The store's stock of one SKU and quality.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StockRecord {
+    /// SKU code.
+    pub sku_code: String,
+    /// Stock layer.
+    pub quality: Quality,
+    /// On-hand.
+    pub on_hand: i64,
+    /// Reserved for fulfillment orders and holds.
+    pub reserved: i64,
+    /// Safety stock.
+    pub safety: i64,
+    /// Locked.
+    pub locked: i64,
+    /// The store's lease: units it may promise offline without overselling the pool.
+    pub lease: i64,
+}
+
+/// A staff member as the device sees them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffRecord {
+    /// Staff id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Role.
+    pub role: Role,
+    /// Slow salted PIN hash for offline login.
+    pub pin_hash: String,
+    /// Inactive staff cannot log in.
+    pub active: bool,
+}
+
+/// Reference to an order by its channel number, for online look-ups at the counter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelOrderRef {
+    /// Channel.
+    pub channel: Channel,
+    /// The channel's order number.
+    pub channel_order_id: String,
+}
+
+/// The Server-sent event a device receives when its scope changed.
+pub const SSE_EVENT_CHANGED: &str = "changed";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ops_round_trip_and_unknown_kinds_fail() {
+        let env = OpEnvelope {
+            op_id: Uuid::from_u128(1),
+            device_seq: 1,
+            staff_id: "S1".into(),
+            device_time: DateTime::from_timestamp(1_700_000_000, 0).unwrap(),
+            op: Op::HandOver {
+                fulfillment_order_id: Uuid::from_u128(2),
+                verification: HandOverVerification::PickupCode { code: "12345678".into() },
+            },
+        };
+        let json = serde_json::to_string(&env).unwrap();
+        assert!(json.contains("\"kind\":\"HandOver\""), "{json}");
+        assert_eq!(serde_json::from_str::<OpEnvelope>(&json).unwrap(), env);
+        let bad = json.replace("HandOver", "Teleport");
+        assert!(serde_json::from_str::<OpEnvelope>(&bad).is_err());
+        let extra = json.replace("\"kind\":\"HandOver\"", "\"kind\":\"HandOver\",\"sneaky\":1");
+        assert!(serde_json::from_str::<OpEnvelope>(&extra).is_err());
+    }
+
+    #[test]
+    fn negative_quantities_do_not_parse() {
+        let json = r#"{"kind":"CountStock","count_id":"00000000-0000-0000-0000-000000000001","lines":[{"sku_code":"A","quality":"sellable","counted":-1,"expected":0}]}"#;
+        assert!(serde_json::from_str::<Op>(json).is_err());
+    }
+}
