@@ -15,6 +15,7 @@ pub mod order;
 pub mod pickup;
 pub mod protocol;
 pub mod quantity;
+pub mod routing;
 pub mod secret;
 pub mod staff;
 pub mod stock;

@@ -427,3 +427,27 @@ mod tests {
         assert!(serde_json::from_str::<Op>(json).is_err());
     }
 }
+
+/// What the enrollment QR code HQ prints encodes: the server address and the one-time code.
+pub fn enrollment_qr_payload(server_url: &str, code: &str) -> String {
+    format!("OMNI-ENROLL|{server_url}|{code}")
+}
+
+/// Reads an enrollment QR payload back: `(server_url, code)`.
+pub fn parse_enrollment_qr(payload: &str) -> Option<(String, String)> {
+    let mut parts = payload.trim().splitn(3, '|');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some("OMNI-ENROLL"), Some(url), Some(code)) if !url.is_empty() && !code.is_empty() => Some((url.to_string(), code.to_string())),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod qr_tests {
+    #[test]
+    fn enrollment_payload_round_trips() {
+        let p = super::enrollment_qr_payload("http://10.0.0.5:8080", "ABCD-EFGH-JKLM");
+        assert_eq!(super::parse_enrollment_qr(&p), Some(("http://10.0.0.5:8080".into(), "ABCD-EFGH-JKLM".into())));
+        assert_eq!(super::parse_enrollment_qr("hello"), None);
+    }
+}

@@ -1,0 +1,150 @@
+//! Command-line interface (anyhow lives here, at the binary's edge).
+
+mod demo;
+mod import;
+
+use anyhow::{bail, Context};
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::sync::Arc;
+use sync_server::config::{self, FileConfig, DEFAULT_DATABASE, DEFAULT_LISTEN};
+use sync_server::service::{self, enroll, now_ms};
+use sync_server::storage::{self, Storage};
+
+/// HQ sync server for the omnichannel store app.
+#[derive(Parser, Debug)]
+#[command(version, about)]
+pub struct Cli {
+    /// Database URL: sqlite://PATH (default sqlite://data/sync-server.sqlite).
+    #[arg(long, env = "DATABASE_URL", global = true)]
+    database: Option<String>,
+    /// TOML config file with database, listen, admin_token, public_url.
+    #[arg(long, env = "SYNC_SERVER_CONFIG", global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Serve the HTTP API.
+    Serve {
+        /// Address to listen on (default 127.0.0.1:8080).
+        #[arg(long, env = "SYNC_LISTEN")]
+        listen: Option<String>,
+        /// Token HQ/ERP callers send as 'Authorization: Bearer'.
+        #[arg(long, env = "SYNC_ADMIN_TOKEN", hide_env_values = true)]
+        admin_token: Option<String>,
+    },
+    /// Print a one-time enrollment code (and its QR) for a store's device.
+    Enroll {
+        /// Store code, e.g. SH-JINGAN.
+        #[arg(long)]
+        store: String,
+        /// Address devices use to reach this server, put in the QR code.
+        #[arg(long, env = "SYNC_PUBLIC_URL")]
+        public_url: Option<String>,
+    },
+    /// Import master data and stock: .json (an import bundle), .csv (stock rows:
+    /// node_code,sku_code,quality,on_hand,safety) or .jsonl (channel orders).
+    Import {
+        /// Files to import, in order.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Run the demo: embedded SQLite seeded with a generated brand, one enrollment code.
+    Demo {
+        /// Address to listen on.
+        #[arg(long, default_value = DEFAULT_LISTEN)]
+        listen: String,
+        /// Where the demo database lives.
+        #[arg(long, default_value = "demo-data")]
+        data_dir: PathBuf,
+        /// Start from a fresh database.
+        #[arg(long)]
+        fresh: bool,
+    },
+    /// Revoke a device's access.
+    RevokeDevice {
+        /// Device id (see GET /api/v1/devices).
+        id: String,
+    },
+}
+
+struct Settings {
+    file: FileConfig,
+    database: String,
+}
+
+fn settings(cli: &Cli) -> anyhow::Result<Settings> {
+    let file = config::load(cli.config.as_deref())?;
+    let database = cli.database.clone().or(file.database.clone()).unwrap_or_else(|| DEFAULT_DATABASE.to_string());
+    Ok(Settings { file, database })
+}
+
+fn open(url: &str) -> anyhow::Result<Arc<dyn Storage>> {
+    storage::open(url).with_context(|| format!("cannot open the database {url}"))
+}
+
+/// Prints a QR code in the terminal with Unicode half blocks.
+pub fn print_qr(payload: &str) {
+    match qrcode::QrCode::new(payload.as_bytes()) {
+        Ok(code) => println!("{}", code.render::<qrcode::render::unicode::Dense1x2>().quiet_zone(true).build()),
+        Err(e) => println!("(cannot draw the QR code: {e})"),
+    }
+}
+
+async fn enrollment_code(storage: &dyn Storage, store: &str, public_url: &str) -> anyhow::Result<String> {
+    let store_code = store.to_string();
+    let code = service::write(storage, move |tx| enroll::create_code(tx, &store_code, now_ms()))
+        .await
+        .with_context(|| format!("cannot create an enrollment code for {store}"))?;
+    println!("Enrollment code for {store} (one use, valid {} hours):\n\n    {code}\n", enroll::CODE_VALID_HOURS);
+    print_qr(&shared::protocol::enrollment_qr_payload(public_url, &code));
+    Ok(code)
+}
+
+async fn serve(storage: Arc<dyn Storage>, listen: &str, admin_token: &str) -> anyhow::Result<()> {
+    let app = sync_server::app(storage, admin_token);
+    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
+    tracing::info!(address = %listener.local_addr()?, "sync server listening");
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
+}
+
+/// Runs a parsed command line.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let s = settings(&cli)?;
+    match cli.command {
+        Command::Serve { listen, admin_token } => {
+            let listen = listen.or(s.file.listen.clone()).unwrap_or_else(|| DEFAULT_LISTEN.to_string());
+            let Some(token) = admin_token.or(s.file.admin_token.clone()) else {
+                bail!("no admin token: pass --admin-token, set SYNC_ADMIN_TOKEN or admin_token in the config file (HQ and ERP callers need it)");
+            };
+            if token.len() < 16 {
+                bail!("the admin token is too short: use at least 16 characters");
+            }
+            serve(open(&s.database)?, &listen, &token).await
+        }
+        Command::Enroll { store, public_url } => {
+            let url = public_url.or(s.file.public_url.clone()).unwrap_or_else(|| format!("http://{DEFAULT_LISTEN}"));
+            enrollment_code(open(&s.database)?.as_ref(), &store, &url).await.map(|_| ())
+        }
+        Command::Import { files } => import::run(open(&s.database)?.as_ref(), &files).await,
+        Command::Demo { listen, data_dir, fresh } => demo::run(&listen, &data_dir, fresh).await,
+        Command::RevokeDevice { id } => {
+            let storage = open(&s.database)?;
+            let device = id.clone();
+            let found = service::write(storage.as_ref(), move |tx| Ok(storage::devices::revoke_device(tx, &device, now_ms())?)).await?;
+            if !found {
+                bail!("no device {id}; list devices with GET /api/v1/devices");
+            }
+            println!("Device {id} revoked: its token no longer works.");
+            Ok(())
+        }
+    }
+}

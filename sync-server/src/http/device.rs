@@ -1,0 +1,55 @@
+//! Store-device endpoints: enrollment, push, pull and change pokes.
+
+use super::auth::DeviceAuth;
+use super::error::{ApiError, ApiJson, ApiQuery};
+use super::AppState;
+use crate::service::{self, enroll, now_ms, pull, push};
+use axum::extract::State;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use futures_util::StreamExt;
+use serde::Deserialize;
+use shared::protocol::{EnrollRequest, PushRequest, SSE_EVENT_CHANGED};
+use std::convert::Infallible;
+use std::time::Duration;
+use tokio_stream::wrappers::BroadcastStream;
+
+pub async fn enroll(State(s): State<AppState>, ApiJson(req): ApiJson<EnrollRequest>) -> Result<Response, ApiError> {
+    let r = service::write(s.storage.as_ref(), move |tx| enroll::enroll(tx, &req, now_ms())).await?;
+    Ok((axum::http::StatusCode::CREATED, Json(r)).into_response())
+}
+
+pub async fn push(DeviceAuth(device): DeviceAuth, State(s): State<AppState>, ApiJson(req): ApiJson<PushRequest>) -> Result<Response, ApiError> {
+    push::check_batch(&req)?;
+    let device_id = device.id.clone();
+    let r = service::write(s.storage.as_ref(), move |tx| push::push(tx, &device_id, &req, now_ms())).await?;
+    Ok(Json(r).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PullQuery {
+    cursor: String,
+    limit: Option<u32>,
+}
+
+pub async fn pull(DeviceAuth(device): DeviceAuth, State(s): State<AppState>, ApiQuery(q): ApiQuery<PullQuery>) -> Result<Response, ApiError> {
+    let limit = q.limit.unwrap_or(1000);
+    let store = device.store_code.clone();
+    let r = service::read(s.storage.as_ref(), move |tx| pull::pull(tx, &store, &q.cursor, limit)).await?;
+    Ok(Json(r).into_response())
+}
+
+pub async fn events(DeviceAuth(device): DeviceAuth, State(s): State<AppState>) -> Response {
+    let store = device.store_code;
+    let stream = BroadcastStream::new(s.notifier.subscribe()).filter_map(move |scope| {
+        // A lagging subscriber missed pokes: poke it once, pulling is idempotent.
+        let relevant = match scope {
+            Ok(scope) => &*scope == store || &*scope == "*",
+            Err(_) => true,
+        };
+        async move { relevant.then(|| Ok::<Event, Infallible>(Event::default().event(SSE_EVENT_CHANGED).data("pull"))) }
+    });
+    Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))).into_response()
+}

@@ -1,0 +1,21 @@
+//! HQ sync server: the master stock pool, order intake and routing, device enrollment and
+//! the sync protocol, over SQLite (embedded default) or PostgreSQL.
+
+pub mod config;
+pub mod events;
+pub mod http;
+pub mod service;
+pub mod storage;
+
+use std::sync::Arc;
+
+/// Builds the application over `storage` and starts the change watcher.
+pub fn app(storage: Arc<dyn storage::Storage>, admin_token: &str) -> axum::Router {
+    let notifier = events::Notifier::new();
+    notifier.spawn_watcher(storage.clone());
+    http::router(http::AppState {
+        storage,
+        admin_token_digest: shared::secret::token_digest(admin_token),
+        notifier,
+    })
+}

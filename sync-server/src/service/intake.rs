@@ -1,0 +1,364 @@
+//! Channel order intake, routing into fulfillment orders, rerouting and cancellation.
+
+use super::{now_ms, ServiceError};
+use crate::storage::orders::{self, FulfillmentRow, OrderRow};
+use crate::storage::{catalogue, ledger, Tx};
+use shared::fulfillment::{transition, FulfillmentEvent, FulfillmentKind, FulfillmentState};
+use shared::node::{GeoPoint, Node};
+use shared::order::{ChannelOrderInput, Order, OrderLine, OrderStatus};
+use shared::routing::{plan, Candidate, Need, Plan};
+use shared::secret::token_digest;
+use std::collections::BTreeMap;
+use uuid::Uuid;
+
+/// Same-city delivery reaches this far from the store.
+pub const SAME_CITY_RADIUS_KM: f64 = 30.0;
+/// Most lines one order may have.
+pub const MAX_LINES: usize = 100;
+
+/// An order and whether this call created it.
+pub struct IntakeResult {
+    /// The order with its fulfillment orders.
+    pub order: Order,
+    /// False on an idempotent replay.
+    pub created: bool,
+}
+
+/// Who placed an order in a store (endless aisle), if anyone.
+#[derive(Debug, Clone, Default)]
+pub struct PlacedBy {
+    /// The store.
+    pub store: Option<String>,
+    /// Order id chosen by the device.
+    pub order_id: Option<Uuid>,
+}
+
+fn text_ok(field: &str, v: &str, max: usize, required: bool) -> Result<(), ServiceError> {
+    if (required && v.trim().is_empty()) || v.len() > max || v.chars().any(|c| c.is_control()) {
+        return Err(ServiceError::invalid("invalid_field", format!("{field} must be {}at most {max} characters without control characters", if required { "1 to " } else { "" })));
+    }
+    Ok(())
+}
+
+fn validate(tx: &mut dyn Tx, input: &ChannelOrderInput) -> Result<(), ServiceError> {
+    text_ok("channel_order_id", &input.channel_order_id, 64, true)?;
+    text_ok("customer.name", &input.customer.name, 100, true)?;
+    text_ok("customer.phone", &input.customer.phone, 32, true)?;
+    text_ok("customer.address", &input.customer.address, 500, false)?;
+    if input.lines.is_empty() || input.lines.len() > MAX_LINES {
+        return Err(ServiceError::invalid("invalid_lines", format!("an order has 1 to {MAX_LINES} lines")));
+    }
+    for (i, l) in input.lines.iter().enumerate() {
+        if !catalogue::sku_exists(tx, &l.sku_code)? {
+            return Err(ServiceError::invalid("unknown_sku", format!("line {} names unknown SKU {:?}", i + 1, l.sku_code)));
+        }
+        let gross = l.unit_price.0.checked_mul(l.qty.get()).unwrap_or(i64::MAX);
+        if l.unit_price.0 < 0 || l.unit_price.0 > 100_000_000 || l.discount.0 < 0 || l.discount.0 > gross {
+            return Err(ServiceError::invalid("invalid_price", format!("line {}: prices are 0 to 1,000,000 yuan and the discount at most the line value", i + 1)));
+        }
+    }
+    if let Some(loc) = input.customer.location {
+        if !loc.is_valid() {
+            return Err(ServiceError::invalid("invalid_location", "customer.location has coordinates off the globe"));
+        }
+    }
+    match input.fulfillment {
+        FulfillmentKind::Pickup => {
+            let store = input.pickup_store.as_deref().ok_or_else(|| ServiceError::invalid("pickup_store_required", "a pickup order needs pickup_store"))?;
+            let node = catalogue::node(tx, store)?;
+            if !node.is_some_and(|n| n.kind.is_store() && n.capabilities.pickup) {
+                return Err(ServiceError::invalid("invalid_pickup_store", format!("{store} is not a store that offers pickup")));
+            }
+        }
+        FulfillmentKind::Ship | FulfillmentKind::SameCity => {
+            if input.customer.location.is_none() {
+                return Err(ServiceError::invalid("location_required", "ship and same-city orders need customer.location to route"));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn capable(n: &Node, kind: FulfillmentKind) -> bool {
+    match kind {
+        FulfillmentKind::Ship => n.capabilities.ship,
+        FulfillmentKind::Pickup => n.kind.is_store() && n.capabilities.pickup,
+        FulfillmentKind::SameCity => n.kind.is_store() && n.capabilities.same_city,
+    }
+}
+
+/// Candidates for `needs` among capable nodes not in `exclude`, with availability.
+fn candidates(tx: &mut dyn Tx, kind: FulfillmentKind, only: Option<&str>, exclude: &[String], needs: &[Need]) -> Result<Vec<Candidate>, ServiceError> {
+    let nodes: BTreeMap<String, Node> = catalogue::all_nodes(tx)?
+        .into_iter()
+        .filter(|n| capable(n, kind) && only.is_none_or(|o| o == n.code) && !exclude.contains(&n.code))
+        .map(|n| (n.code.clone(), n))
+        .collect();
+    let mut available: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
+    let mut skus: Vec<&str> = needs.iter().map(|n| n.sku_code.as_str()).collect();
+    skus.dedup();
+    for sku in skus {
+        for (node, qty) in ledger::availability(tx, sku)? {
+            if nodes.contains_key(&node) && qty > 0 {
+                available.entry(node).or_default().insert(sku.to_string(), qty);
+            }
+        }
+    }
+    Ok(available
+        .into_iter()
+        .map(|(code, available)| Candidate { location: nodes[&code].location, node_code: code, available })
+        .collect())
+}
+
+fn route(tx: &mut dyn Tx, kind: FulfillmentKind, target: Option<GeoPoint>, only: Option<&str>, exclude: &[String], needs: &[Need]) -> Result<Plan, ServiceError> {
+    let mut cands = candidates(tx, kind, only, exclude, needs)?;
+    if kind == FulfillmentKind::SameCity {
+        if let Some(t) = target {
+            cands.retain(|c| c.location.distance_km(&t) <= SAME_CITY_RADIUS_KM);
+        }
+    }
+    // A customer collects or receives a rider's delivery in one go: never split those.
+    Ok(plan(target, &cands, needs, kind == FulfillmentKind::Ship))
+}
+
+/// Creates fulfillment orders for a plan and reserves their lines. Returns the ids.
+fn materialise(tx: &mut dyn Tx, order: &OrderRow, plan: &Plan, now: i64) -> Result<Vec<Uuid>, ServiceError> {
+    let mut ids = Vec::new();
+    for node in plan.nodes() {
+        let id = Uuid::now_v7();
+        let row = FulfillmentRow {
+            id,
+            order_id: order.id,
+            node_code: node.clone(),
+            kind: order.fulfillment,
+            state: FulfillmentState::Routed,
+            version: 1,
+            pickup_code_hash: None,
+            pickup_expires_ms: None,
+            reject_reason: None,
+            carrier: None,
+            tracking_no: None,
+            flagged: false,
+            created_ms: now,
+            updated_ms: now,
+        };
+        orders::insert_fulfillment(tx, &row)?;
+        for (i, a) in plan.assignments.iter().filter(|a| a.node_code == node).enumerate() {
+            let reservation = Uuid::now_v7().to_string();
+            if !ledger::try_reserve(tx, &reservation, None, &node, &a.sku_code, a.qty, now)? {
+                // Another transaction took the stock between planning and reserving.
+                return Err(ServiceError::conflict("stock_changed", "stock changed while routing; retry the request"));
+            }
+            orders::insert_fulfillment_line(tx, id, i as u32 + 1, a.line_no, &a.sku_code, a.qty, &reservation)?;
+        }
+        ids.push(id);
+    }
+    Ok(ids)
+}
+
+fn shortfall_message(plan: &Plan, where_: &str) -> String {
+    let parts: Vec<String> = plan.unplaced.iter().map(|u| format!("line {} ({}): {} short", u.line_no, u.sku_code, u.qty)).collect();
+    format!("not enough stock {where_}: {}", parts.join("; "))
+}
+
+/// Takes a channel order: validates, routes, reserves and creates fulfillment orders, all
+/// or nothing. A replay with the same content returns the same order.
+pub fn intake(tx: &mut dyn Tx, input: &ChannelOrderInput, placed: &PlacedBy) -> Result<IntakeResult, ServiceError> {
+    validate(tx, input)?;
+    let digest = token_digest(&serde_json::to_string(input).unwrap_or_default());
+    if let Some(existing) = orders::order_by_channel(tx, input.channel, &input.channel_order_id)? {
+        if existing.digest != digest {
+            return Err(ServiceError::conflict(
+                "order_conflict",
+                format!("{} order {} exists with different content; channel order ids cannot be reused", input.channel.as_str(), input.channel_order_id),
+            ));
+        }
+        return Ok(IntakeResult { order: order_view(tx, existing.id)?, created: false });
+    }
+    let needs: Vec<Need> = input
+        .lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| Need { line_no: i as u32 + 1, sku_code: l.sku_code.clone(), qty: l.qty.get() })
+        .collect();
+    let pickup_node = match &input.pickup_store {
+        Some(s) if input.fulfillment == FulfillmentKind::Pickup => catalogue::node(tx, s)?,
+        _ => None,
+    };
+    let target = input.customer.location.or(pickup_node.as_ref().map(|n| n.location));
+    let only = pickup_node.as_ref().map(|n| n.code.as_str());
+    let plan = route(tx, input.fulfillment, target, only, &[], &needs)?;
+    if !plan.unplaced.is_empty() {
+        let where_ = match only {
+            Some(s) => format!("at pickup store {s}"),
+            None => "in the network".to_string(),
+        };
+        return Err(ServiceError::conflict("insufficient_stock", shortfall_message(&plan, &where_)));
+    }
+    let now = now_ms();
+    let row = OrderRow {
+        id: placed.order_id.unwrap_or_else(Uuid::now_v7),
+        channel: input.channel,
+        channel_order_id: input.channel_order_id.clone(),
+        fulfillment: input.fulfillment,
+        status: OrderStatus::Routed,
+        customer_name: input.customer.name.clone(),
+        customer_phone: input.customer.phone.clone(),
+        customer_address: input.customer.address.clone(),
+        location_e6: input.customer.location.map(|l| ((l.lat * 1e6).round() as i64, (l.lon * 1e6).round() as i64)),
+        pickup_store: pickup_node.map(|n| n.code),
+        associate_id: input.associate_id.clone(),
+        placed_at_store: placed.store.clone(),
+        digest,
+        created_ms: now,
+    };
+    if orders::order(tx, row.id)?.is_some() {
+        return Err(ServiceError::conflict("order_conflict", format!("order id {} is already used", row.id)));
+    }
+    orders::insert_order(tx, &row)?;
+    let mut paid_total = 0;
+    for (i, l) in input.lines.iter().enumerate() {
+        let line = OrderLine {
+            line_no: i as u32 + 1,
+            sku_code: l.sku_code.clone(),
+            qty: l.qty.get(),
+            unit_price: l.unit_price,
+            discount: l.discount,
+            unrouted_qty: 0,
+            returned_qty: 0,
+        };
+        paid_total += l.unit_price.0 * l.qty.get() - l.discount.0;
+        orders::insert_order_line(tx, row.id, &line)?;
+    }
+    materialise(tx, &row, &plan, now)?;
+    let reference = row.id.to_string();
+    let channel_credit = orders::AttributionEntry { order_id: row.id, party_kind: "channel", party: input.channel.as_str(), amount: paid_total, reason: "sale", reference: &reference };
+    orders::insert_attribution(tx, &channel_credit, now)?;
+    if let Some(a) = &input.associate_id {
+        let credit = orders::AttributionEntry { order_id: row.id, party_kind: "associate", party: a, amount: paid_total, reason: "sale", reference: &reference };
+        orders::insert_attribution(tx, &credit, now)?;
+    }
+    Ok(IntakeResult { order: order_view(tx, row.id)?, created: true })
+}
+
+/// Places `lines` of an order again, avoiding nodes that rejected it. What no node can take
+/// is marked unrouted and flagged for HQ. Returns the new fulfillment order ids.
+pub fn reroute(tx: &mut dyn Tx, order_id: Uuid, lines: &[Need], now: i64) -> Result<Vec<Uuid>, ServiceError> {
+    let Some(order) = orders::order(tx, order_id)? else { return Ok(Vec::new()) };
+    if order.status == OrderStatus::Cancelled || lines.is_empty() {
+        return Ok(Vec::new());
+    }
+    let exclude = orders::rejecting_nodes(tx, order_id)?;
+    let target = order.location_e6.map(|(a, b)| GeoPoint { lat: a as f64 / 1e6, lon: b as f64 / 1e6 });
+    let target = match (&order.pickup_store, target) {
+        (Some(store), None) => catalogue::node(tx, store)?.map(|n| n.location),
+        (_, t) => t,
+    };
+    let plan = route(tx, order.fulfillment, target, None, &exclude, lines)?;
+    let ids = materialise(tx, &order, &plan, now)?;
+    for u in &plan.unplaced {
+        orders::add_unrouted(tx, order_id, u.line_no, u.qty)?;
+    }
+    if !plan.unplaced.is_empty() {
+        orders::set_order_status(tx, order_id, OrderStatus::PartiallyUnrouted)?;
+        let c = orders::Conflict {
+            id: 0,
+            store_code: None,
+            device_id: None,
+            op_id: None,
+            order_id: Some(order_id.to_string()),
+            fulfillment_order_id: None,
+            code: "unrouted_lines".into(),
+            message: shortfall_message(&plan, "to reroute"),
+            created_ms: now,
+        };
+        orders::insert_conflict(tx, &c)?;
+    }
+    if order.fulfillment == FulfillmentKind::Pickup {
+        for node in plan.nodes() {
+            let body = format!("您的订单 {} 改为在门店 {} 自提，备货完成后将发送提货码。/ Your order {} will now be ready at store {}; we will send your pickup code when it is ready.", order.channel_order_id, node, order.channel_order_id, node);
+            orders::insert_notification(tx, order_id, None, "pickup_store_changed", &order.customer_phone, &body, now)?;
+        }
+    }
+    Ok(ids)
+}
+
+/// Sets the order's status from its fulfillment orders once none is open.
+pub fn refresh_status(tx: &mut dyn Tx, order_id: Uuid) -> Result<(), ServiceError> {
+    let Some(order) = orders::order(tx, order_id)? else { return Ok(()) };
+    if order.status == OrderStatus::Cancelled {
+        return Ok(());
+    }
+    let fos = orders::fulfillments_of_order(tx, order_id)?;
+    let done = !fos.is_empty() && fos.iter().all(|f| f.state.is_terminal());
+    if done && order.status != OrderStatus::PartiallyUnrouted {
+        orders::set_order_status(tx, order_id, OrderStatus::Completed)?;
+    }
+    Ok(())
+}
+
+/// The order with lines and fulfillment orders.
+pub fn order_view(tx: &mut dyn Tx, id: Uuid) -> Result<Order, ServiceError> {
+    let o = orders::order(tx, id)?.ok_or_else(|| ServiceError::not_found("order", id))?;
+    let lines = orders::order_lines(tx, id)?;
+    let mut fos = Vec::new();
+    for f in orders::fulfillments_of_order(tx, id)? {
+        if let Some(v) = orders::fulfillment_view(tx, f.id)? {
+            fos.push(v);
+        }
+    }
+    Ok(Order {
+        id: o.id,
+        channel: o.channel,
+        channel_order_id: o.channel_order_id,
+        fulfillment: o.fulfillment,
+        status: o.status,
+        customer_name: o.customer_name,
+        lines,
+        fulfillment_orders: fos,
+        created_at: chrono::DateTime::from_timestamp_millis(o.created_ms).unwrap_or_default(),
+    })
+}
+
+/// Releases every active reservation of a fulfillment order's lines.
+pub fn release_lines(tx: &mut dyn Tx, fo: Uuid, now: i64) -> Result<(), ServiceError> {
+    for l in orders::fulfillment_lines(tx, fo)? {
+        if let Some(r) = &l.reservation_id {
+            ledger::close_reservation(tx, r, ledger::Close::Release, &fo.to_string(), now)?;
+        }
+    }
+    Ok(())
+}
+
+/// Cancels an order at HQ: every open fulfillment order is cancelled and its stock
+/// released. Refused when goods already left (dispatched, delivered or picked up).
+pub fn cancel(tx: &mut dyn Tx, id: Uuid) -> Result<Order, ServiceError> {
+    let order = orders::order(tx, id)?.ok_or_else(|| ServiceError::not_found("order", id))?;
+    if order.status == OrderStatus::Cancelled {
+        return order_view(tx, id);
+    }
+    let fos = orders::fulfillments_of_order(tx, id)?;
+    if let Some(gone) = fos.iter().find(|f| matches!(f.state, FulfillmentState::Dispatched | FulfillmentState::Delivered | FulfillmentState::PickedUp)) {
+        return Err(ServiceError::conflict(
+            "order_not_cancellable",
+            format!("fulfillment order {} is already {}; take it back as a return instead", gone.id, gone.state.as_str()),
+        ));
+    }
+    let now = now_ms();
+    for mut f in fos {
+        if let Ok(next) = transition(f.kind, f.state, FulfillmentEvent::Cancel) {
+            f.state = next;
+            release_lines(tx, f.id, now)?;
+            orders::update_fulfillment(tx, &f, now)?;
+        }
+    }
+    orders::set_order_status(tx, id, OrderStatus::Cancelled)?;
+    let reference = id.to_string();
+    for (kind, party, amount) in orders::attribution_totals(tx, id)? {
+        if amount != 0 && kind != "store" {
+            let e = orders::AttributionEntry { order_id: id, party_kind: &kind, party: &party, amount: -amount, reason: "cancel", reference: &reference };
+            orders::insert_attribution(tx, &e, now)?;
+        }
+    }
+    order_view(tx, id)
+}

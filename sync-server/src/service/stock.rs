@@ -1,0 +1,268 @@
+//! Master data import, ERP stock adjustments and channel stock holds.
+
+use super::{now_ms, random_bytes, ServiceError};
+use crate::storage::{catalogue, changes, ledger, Tx};
+use serde::Serialize;
+use shared::import::{ImportBundle, ReservationRequest, StockAdjustmentBatch};
+use shared::secret::{hash_secret, token_digest, PIN_ITERATIONS};
+use shared::staff::valid_pin;
+use shared::stock::{MovementReason, Quality};
+use std::collections::HashSet;
+
+/// Most rows one import may carry.
+pub const MAX_IMPORT_ROWS: usize = 200_000;
+
+/// What an import changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ImportSummary {
+    /// Nodes upserted.
+    pub nodes: usize,
+    /// Styles upserted.
+    pub styles: usize,
+    /// SKUs upserted.
+    pub skus: usize,
+    /// Bundles replaced.
+    pub bundles: usize,
+    /// Staff upserted.
+    pub staff: usize,
+    /// Stock levels set.
+    pub stock: usize,
+    /// Movements recorded for stock differences.
+    pub movements: usize,
+}
+
+fn check_text(field: &str, value: &str, max: usize) -> Result<(), ServiceError> {
+    if value.trim().is_empty() || value.len() > max || value.chars().any(|c| c.is_control()) {
+        return Err(ServiceError::invalid(
+            "invalid_field",
+            format!("{field} must be 1 to {max} characters without control characters, got {:?}", value.chars().take(40).collect::<String>()),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks an import before anything is written, so a bad row changes nothing.
+fn validate(b: &ImportBundle, tx: &mut dyn Tx) -> Result<(), ServiceError> {
+    let rows = b.nodes.len() + b.styles.len() + b.skus.len() + b.bundles.len() + b.staff.len() + b.stock.len();
+    if rows > MAX_IMPORT_ROWS {
+        return Err(ServiceError::invalid("too_many_rows", format!("an import may carry at most {MAX_IMPORT_ROWS} rows, got {rows}; split it")));
+    }
+    let nodes: HashSet<&str> = b.nodes.iter().map(|n| n.code.as_str()).collect();
+    let styles: HashSet<&str> = b.styles.iter().map(|s| s.code.as_str()).collect();
+    let skus: HashSet<&str> = b.skus.iter().map(|s| s.code.as_str()).collect();
+    let mut barcodes = HashSet::new();
+    for n in &b.nodes {
+        check_text("node code", &n.code, 32)?;
+        check_text("node name", &n.name, 200)?;
+        if !n.location.is_valid() {
+            return Err(ServiceError::invalid("invalid_location", format!("node {} has coordinates off the globe", n.code)));
+        }
+    }
+    let node_ok = |tx: &mut dyn Tx, code: &str| -> Result<bool, ServiceError> { Ok(nodes.contains(code) || catalogue::node(tx, code)?.is_some()) };
+    for s in &b.styles {
+        check_text("style code", &s.code, 64)?;
+        check_text("style name", &s.name, 200)?;
+        if s.list_price.0 < 0 {
+            return Err(ServiceError::invalid("invalid_price", format!("style {} has a negative price", s.code)));
+        }
+    }
+    for s in &b.skus {
+        check_text("SKU code", &s.code, 64)?;
+        if s.list_price.0 < 0 {
+            return Err(ServiceError::invalid("invalid_price", format!("SKU {} has a negative price", s.code)));
+        }
+        if !barcodes.insert(s.barcode.as_str()) {
+            return Err(ServiceError::invalid("duplicate_barcode", format!("barcode {} appears twice in the import", s.barcode)));
+        }
+        if !styles.contains(s.style_code.as_str()) && catalogue::style(tx, &s.style_code)?.is_none() {
+            return Err(ServiceError::invalid("unknown_style", format!("SKU {} names style {}, which is neither in the import nor known", s.code, s.style_code)));
+        }
+    }
+    let sku_ok = |tx: &mut dyn Tx, code: &str| -> Result<bool, ServiceError> { Ok(skus.contains(code) || catalogue::sku_exists(tx, code)?) };
+    for bundle in &b.bundles {
+        if !sku_ok(tx, &bundle.sku_code)? || bundle.components.is_empty() {
+            return Err(ServiceError::invalid("invalid_bundle", format!("bundle {} must be a known SKU with at least one component", bundle.sku_code)));
+        }
+        for c in &bundle.components {
+            if !sku_ok(tx, &c.sku_code)? || c.sku_code == bundle.sku_code {
+                return Err(ServiceError::invalid("invalid_bundle", format!("bundle {} has unknown component {}", bundle.sku_code, c.sku_code)));
+            }
+        }
+    }
+    for s in &b.staff {
+        check_text("staff id", &s.id, 64)?;
+        check_text("staff name", &s.name, 100)?;
+        if !valid_pin(&s.pin) {
+            return Err(ServiceError::invalid("invalid_pin", format!("staff {}: a PIN is 4 to 8 digits", s.id)));
+        }
+        let store = catalogue::node(tx, &s.store_code)?.or_else(|| b.nodes.iter().find(|n| n.code == s.store_code).cloned());
+        if !store.is_some_and(|n| n.kind.is_store()) {
+            return Err(ServiceError::invalid("unknown_store", format!("staff {} names store {}, which is not a known store", s.id, s.store_code)));
+        }
+    }
+    for row in &b.stock {
+        if !node_ok(tx, &row.node_code)? {
+            return Err(ServiceError::invalid("unknown_node", format!("stock row names unknown node {}", row.node_code)));
+        }
+        if !sku_ok(tx, &row.sku_code)? {
+            return Err(ServiceError::invalid("unknown_sku", format!("stock row names unknown SKU {}", row.sku_code)));
+        }
+    }
+    Ok(())
+}
+
+/// Applies an import in one transaction: all of it or, on any invalid row, none of it.
+pub fn import(tx: &mut dyn Tx, b: &ImportBundle) -> Result<ImportSummary, ServiceError> {
+    validate(b, tx)?;
+    let now = now_ms();
+    let mut summary = ImportSummary::default();
+    for n in &b.nodes {
+        catalogue::upsert_node(tx, n)?;
+        changes::record(tx, changes::GLOBAL, changes::Entity::Node, &n.code)?;
+        summary.nodes += 1;
+    }
+    for s in &b.styles {
+        catalogue::upsert_style(tx, s)?;
+        changes::record(tx, changes::GLOBAL, changes::Entity::Style, &s.code)?;
+        summary.styles += 1;
+    }
+    for s in &b.skus {
+        catalogue::upsert_sku(tx, s).map_err(|e| match e {
+            crate::storage::StorageError::Constraint(_) => ServiceError::invalid(
+                "duplicate_barcode",
+                format!("barcode {} of SKU {} already belongs to another SKU", s.barcode, s.code),
+            ),
+            other => other.into(),
+        })?;
+        changes::record(tx, changes::GLOBAL, changes::Entity::Sku, &s.code)?;
+        summary.skus += 1;
+    }
+    for bundle in &b.bundles {
+        catalogue::replace_bundle(tx, bundle)?;
+        changes::record(tx, changes::GLOBAL, changes::Entity::Bundle, &bundle.sku_code)?;
+        summary.bundles += 1;
+    }
+    for s in &b.staff {
+        let pin_hash = hash_secret(&s.pin, &random_bytes::<16>(), PIN_ITERATIONS);
+        catalogue::upsert_staff(tx, &s.id, &s.store_code, &s.name, s.role, &pin_hash)?;
+        changes::record(tx, &s.store_code, changes::Entity::Staff, &s.id)?;
+        summary.staff += 1;
+    }
+    for row in &b.stock {
+        let level = ledger::balance(tx, &row.node_code, &row.sku_code, row.quality)?;
+        let delta = row.on_hand.get() - level.on_hand;
+        if delta != 0 {
+            let m = ledger::Movement {
+                node: &row.node_code,
+                sku: &row.sku_code,
+                quality: row.quality,
+                delta,
+                reason: MovementReason::Import,
+                reference: "import",
+            };
+            ledger::record_movement(tx, &m, now)?;
+            summary.movements += 1;
+        }
+        if let Some(safety) = row.safety {
+            ledger::set_safety(tx, &row.node_code, &row.sku_code, row.quality, safety.get())?;
+        }
+        summary.stock += 1;
+    }
+    Ok(summary)
+}
+
+/// What an adjustment batch did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AdjustmentResult {
+    /// The batch.
+    pub batch_id: String,
+    /// Lines applied now (0 on a replay).
+    pub applied: usize,
+    /// The batch had been applied before; nothing changed.
+    pub replayed: bool,
+}
+
+/// Applies an ERP adjustment batch once per `batch_id`.
+pub fn adjust(tx: &mut dyn Tx, batch: &StockAdjustmentBatch) -> Result<AdjustmentResult, ServiceError> {
+    check_text("batch_id", &batch.batch_id, 100)?;
+    if batch.lines.is_empty() || batch.lines.len() > 10_000 {
+        return Err(ServiceError::invalid("invalid_batch", "a batch has 1 to 10000 lines"));
+    }
+    let digest = token_digest(&serde_json::to_string(batch).unwrap_or_default());
+    if let Some(r) = tx.query_opt("SELECT digest FROM adjustment_batch WHERE batch_id = $1", crate::params![&batch.batch_id])? {
+        if r.text(0)? != digest {
+            return Err(ServiceError::conflict("batch_id_reused", format!("batch {} was applied before with different lines; use a new batch_id", batch.batch_id)));
+        }
+        return Ok(AdjustmentResult { batch_id: batch.batch_id.clone(), applied: 0, replayed: true });
+    }
+    for l in &batch.lines {
+        if l.delta == 0 || l.delta.abs() > shared::quantity::MAX_QTY as i64 {
+            return Err(ServiceError::invalid("invalid_delta", format!("delta for {} at {} must be non-zero and at most {} units", l.sku_code, l.node_code, shared::quantity::MAX_QTY)));
+        }
+        if catalogue::node(tx, &l.node_code)?.is_none() {
+            return Err(ServiceError::invalid("unknown_node", format!("unknown node {}", l.node_code)));
+        }
+        if !catalogue::sku_exists(tx, &l.sku_code)? {
+            return Err(ServiceError::invalid("unknown_sku", format!("unknown SKU {}", l.sku_code)));
+        }
+    }
+    let now = now_ms();
+    for l in &batch.lines {
+        let m = ledger::Movement { node: &l.node_code, sku: &l.sku_code, quality: l.quality, delta: l.delta, reason: MovementReason::Adjustment, reference: &batch.batch_id };
+        ledger::record_movement(tx, &m, now)?;
+    }
+    tx.exec(
+        "INSERT INTO adjustment_batch (batch_id, digest, applied_ms) VALUES ($1, $2, $3)",
+        crate::params![&batch.batch_id, &digest, now],
+    )?;
+    Ok(AdjustmentResult { batch_id: batch.batch_id.clone(), applied: batch.lines.len(), replayed: false })
+}
+
+/// A hold and whether this call created it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HoldResult {
+    /// The reservation.
+    #[serde(flatten)]
+    pub reservation: ledger::Reservation,
+    /// False when the reference had been used for the same hold before.
+    #[serde(skip)]
+    pub created: bool,
+}
+
+/// Places a channel hold: all of `qty` or nothing. Idempotent by `reference`.
+pub fn hold(tx: &mut dyn Tx, req: &ReservationRequest) -> Result<HoldResult, ServiceError> {
+    check_text("reference", &req.reference, 100)?;
+    if let Some(existing) = ledger::reservation_by_reference(tx, &req.reference)? {
+        if existing.node_code != req.node_code || existing.sku_code != req.sku_code || existing.qty != req.qty.get() {
+            return Err(ServiceError::conflict("reference_reused", format!("reference {} already holds a different reservation", req.reference)));
+        }
+        return Ok(HoldResult { reservation: existing, created: false });
+    }
+    if catalogue::node(tx, &req.node_code)?.is_none() {
+        return Err(ServiceError::not_found("node", &req.node_code));
+    }
+    if !catalogue::sku_exists(tx, &req.sku_code)? {
+        return Err(ServiceError::not_found("SKU", &req.sku_code));
+    }
+    let id = uuid::Uuid::now_v7().to_string();
+    let now = now_ms();
+    if !ledger::try_reserve(tx, &id, Some(&req.reference), &req.node_code, &req.sku_code, req.qty.get(), now)? {
+        let available = ledger::balance(tx, &req.node_code, &req.sku_code, Quality::Sellable)?.available();
+        return Err(ServiceError::conflict(
+            "insufficient_stock",
+            format!("only {available} of {} available at {}, {} requested", req.sku_code, req.node_code, req.qty.get()),
+        ));
+    }
+    let reservation = ledger::reservation(tx, &id)?.ok_or_else(|| ServiceError::not_found("reservation", &id))?;
+    Ok(HoldResult { reservation, created: true })
+}
+
+/// Releases a channel hold. Releasing twice is harmless.
+pub fn release_hold(tx: &mut dyn Tx, id: &str) -> Result<ledger::Reservation, ServiceError> {
+    let r = ledger::reservation(tx, id)?.ok_or_else(|| ServiceError::not_found("reservation", id))?;
+    if r.reference.is_none() {
+        return Err(ServiceError::conflict("not_a_hold", "this reservation belongs to a fulfillment order; cancel the order instead"));
+    }
+    ledger::close_reservation(tx, id, ledger::Close::Release, id, now_ms())?;
+    Ok(ledger::reservation(tx, id)?.unwrap_or(r))
+}

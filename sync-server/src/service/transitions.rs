@@ -1,0 +1,291 @@
+//! Server semantics of the fulfillment-order operations a store device pushes.
+
+use super::intake::{refresh_status, release_lines, reroute};
+use super::push::OpContext;
+use super::{random_bytes, ServiceError};
+use crate::storage::orders::{self, FulfillmentRow};
+use crate::storage::{catalogue, ledger};
+use crate::storage::Tx;
+use shared::fulfillment::{transition, FulfillmentEvent, FulfillmentKind, FulfillmentState};
+use shared::pickup::{PickupCode, VALID_DAYS};
+use shared::protocol::{HandOverVerification, OpOutcome, PickedLine};
+use shared::routing::Need;
+use shared::staff::Role;
+use shared::stock::{MovementReason, Quality};
+use uuid::Uuid;
+
+/// Fulfillment fee for the store, in basis points of the goods' paid value.
+pub const FULFILLMENT_FEE_BP: i64 = 300;
+
+/// Loads a fulfillment order of the device's store; another store's id is "not found".
+pub fn load(tx: &mut dyn Tx, ctx: &OpContext<'_>, id: Uuid) -> Result<FulfillmentRow, ServiceError> {
+    match orders::fulfillment(tx, id)? {
+        Some(f) if f.node_code == ctx.store => Ok(f),
+        _ => Err(ServiceError::not_found("fulfillment order", id)),
+    }
+}
+
+fn step(f: &mut FulfillmentRow, event: FulfillmentEvent) -> Result<(), ServiceError> {
+    match transition(f.kind, f.state, event) {
+        Ok(next) => {
+            f.state = next;
+            Ok(())
+        }
+        Err(e) => {
+            let why = match e.from {
+                FulfillmentState::Cancelled => "it was cancelled at HQ".to_string(),
+                FulfillmentState::Rejected => "it was rejected and rerouted".to_string(),
+                other => format!("it is {}", other.as_str()),
+            };
+            Err(ServiceError::conflict("illegal_transition", format!("cannot {} this order: {why}", event_verb(event))))
+        }
+    }
+}
+
+fn event_verb(e: FulfillmentEvent) -> &'static str {
+    match e {
+        FulfillmentEvent::Accept => "accept",
+        FulfillmentEvent::Reject => "reject",
+        FulfillmentEvent::StartPick => "start picking",
+        FulfillmentEvent::ConfirmPick => "confirm picking of",
+        FulfillmentEvent::MarkReady => "mark ready",
+        FulfillmentEvent::HandOver => "hand over",
+        FulfillmentEvent::RequestCourier => "request a courier for",
+        FulfillmentEvent::Dispatch => "dispatch",
+        FulfillmentEvent::Deliver => "deliver",
+        FulfillmentEvent::Cancel => "cancel",
+    }
+}
+
+fn text(field: &str, v: &str, max: usize) -> Result<String, ServiceError> {
+    let t = v.trim();
+    if t.is_empty() || t.len() > max || t.chars().any(|c| c.is_control()) {
+        return Err(ServiceError::invalid("invalid_field", format!("{field} must be 1 to {max} characters")));
+    }
+    Ok(t.to_string())
+}
+
+/// Accept, start picking: plain state steps.
+pub fn simple(tx: &mut dyn Tx, ctx: &OpContext<'_>, id: Uuid, event: FulfillmentEvent) -> Result<OpOutcome, ServiceError> {
+    let mut f = load(tx, ctx, id)?;
+    step(&mut f, event)?;
+    orders::update_fulfillment(tx, &f, ctx.now)?;
+    Ok(OpOutcome::Applied)
+}
+
+/// The store declines: release, reroute elsewhere.
+pub fn reject(tx: &mut dyn Tx, ctx: &OpContext<'_>, id: Uuid, reason: &str) -> Result<OpOutcome, ServiceError> {
+    let reason = text("reason", reason, 500)?;
+    let mut f = load(tx, ctx, id)?;
+    step(&mut f, FulfillmentEvent::Reject)?;
+    f.reject_reason = Some(reason);
+    release_lines(tx, id, ctx.now)?;
+    orders::update_fulfillment(tx, &f, ctx.now)?;
+    let needs: Vec<Need> = orders::fulfillment_lines(tx, id)?
+        .into_iter()
+        .filter(|l| l.qty > 0)
+        .map(|l| Need { line_no: l.order_line_no, sku_code: l.sku_code, qty: l.qty })
+        .collect();
+    reroute(tx, f.order_id, &needs, ctx.now)?;
+    Ok(OpOutcome::Applied)
+}
+
+/// Picking confirmed with scanned quantities; short lines are rerouted.
+pub fn confirm_pick(tx: &mut dyn Tx, ctx: &OpContext<'_>, id: Uuid, picked: &[PickedLine], shortage_reason: Option<&str>) -> Result<OpOutcome, ServiceError> {
+    let mut f = load(tx, ctx, id)?;
+    let lines = orders::fulfillment_lines(tx, id)?;
+    if picked.len() != lines.len() || lines.iter().any(|l| picked.iter().filter(|p| p.line_no == l.line_no).count() != 1) {
+        return Err(ServiceError::invalid("pick_lines_mismatch", format!("confirm every line of the order exactly once ({} lines)", lines.len())));
+    }
+    let mut short = Vec::new();
+    for l in &lines {
+        let p = picked.iter().find(|p| p.line_no == l.line_no).map(|p| p.picked.get()).unwrap_or(0);
+        if p > l.qty {
+            return Err(ServiceError::invalid("picked_too_many", format!("line {} ({}) needs {} but {p} were scanned; put the extra back", l.line_no, l.sku_code, l.qty)));
+        }
+        if p < l.qty {
+            short.push((l.clone(), p));
+        }
+    }
+    let all_short = short.len() == lines.len() && short.iter().all(|(_, p)| *p == 0);
+    if !short.is_empty() && shortage_reason.is_none_or(|r| r.trim().is_empty()) {
+        return Err(ServiceError::invalid("shortage_reason_required", "some lines are short: say why (e.g. damaged, not found)"));
+    }
+    step(&mut f, if all_short { FulfillmentEvent::Reject } else { FulfillmentEvent::ConfirmPick })?;
+    let mut needs = Vec::new();
+    for (l, p) in &short {
+        if let Some(r) = &l.reservation_id {
+            ledger::shrink_reservation(tx, r, *p, &id.to_string(), ctx.now)?;
+        }
+        let keep = (*p > 0).then_some(l.reservation_id.as_deref()).flatten();
+        orders::set_line_picked(tx, id, l.line_no, *p, keep)?;
+        needs.push(Need { line_no: l.order_line_no, sku_code: l.sku_code.clone(), qty: l.qty - p });
+    }
+    for l in lines.iter().filter(|l| !short.iter().any(|(s, _)| s.line_no == l.line_no)) {
+        orders::set_line_picked(tx, id, l.line_no, l.qty, l.reservation_id.as_deref())?;
+    }
+    if all_short {
+        f.reject_reason = shortage_reason.map(|s| s.trim().chars().take(500).collect());
+    }
+    orders::update_fulfillment(tx, &f, ctx.now)?;
+    reroute(tx, f.order_id, &needs, ctx.now)?;
+    Ok(OpOutcome::Applied)
+}
+
+/// Pickup order at the counter: issue the pickup code and notify the customer once.
+pub fn mark_ready(tx: &mut dyn Tx, ctx: &OpContext<'_>, id: Uuid) -> Result<OpOutcome, ServiceError> {
+    let mut f = load(tx, ctx, id)?;
+    step(&mut f, FulfillmentEvent::MarkReady)?;
+    let code = PickupCode::from_entropy(random_bytes::<8>());
+    f.pickup_code_hash = Some(code.hash(id, random_bytes::<16>()));
+    f.pickup_expires_ms = Some(ctx.now + VALID_DAYS * 86_400_000);
+    orders::update_fulfillment(tx, &f, ctx.now)?;
+    let order = orders::order(tx, f.order_id)?.ok_or_else(|| ServiceError::not_found("order", f.order_id))?;
+    let store = catalogue::node(tx, ctx.store)?.map(|n| n.name).unwrap_or_else(|| ctx.store.to_string());
+    let body = format!(
+        "您的订单 {} 已可在 {} 自提，提货码 {}，{} 天内有效。/ Your order {} is ready at {}. Pickup code {}, valid {} days. QR: {}",
+        order.channel_order_id, store, code.reveal(), VALID_DAYS, order.channel_order_id, store, code.reveal(), VALID_DAYS, code.qr_payload(id)
+    );
+    orders::insert_notification(tx, f.order_id, Some(id), "pickup_code", &order.customer_phone, &body, ctx.now)?;
+    Ok(OpOutcome::Applied)
+}
+
+fn fee_for(tx: &mut dyn Tx, f: &FulfillmentRow) -> Result<i64, ServiceError> {
+    let order_lines = orders::order_lines(tx, f.order_id)?;
+    let mut value = 0;
+    for l in orders::fulfillment_lines(tx, f.id)? {
+        if let Some(ol) = order_lines.iter().find(|o| o.line_no == l.order_line_no) {
+            let paid = ol.unit_price.0 * ol.qty - ol.discount.0;
+            value += shared::order::line_refund(paid, ol.qty, 0, l.qty);
+        }
+    }
+    Ok(value * FULFILLMENT_FEE_BP / 10_000)
+}
+
+/// Goods left the node: consume reservations (or, if there are none any more, record the
+/// movement anyway: the shelf is emptier whatever the server thought) and credit the fee.
+fn goods_left(tx: &mut dyn Tx, ctx: &OpContext<'_>, f: &FulfillmentRow) -> Result<(), ServiceError> {
+    let reference = f.id.to_string();
+    for l in orders::fulfillment_lines(tx, f.id)? {
+        let consumed = match &l.reservation_id {
+            Some(r) => ledger::close_reservation(tx, r, ledger::Close::Consume, &reference, ctx.now)?,
+            None => false,
+        };
+        if !consumed && l.qty > 0 {
+            let m = ledger::Movement { node: ctx.store, sku: &l.sku_code, quality: Quality::Sellable, delta: -l.qty, reason: MovementReason::Fulfilment, reference: &reference };
+            ledger::record_movement(tx, &m, ctx.now)?;
+        }
+    }
+    let fee = fee_for(tx, f)?;
+    let e = orders::AttributionEntry { order_id: f.order_id, party_kind: "store", party: ctx.store, amount: fee, reason: "fulfillment_fee", reference: &reference };
+    orders::insert_attribution(tx, &e, ctx.now)?;
+    Ok(())
+}
+
+/// Records a conflict for HQ and flags the fulfillment order.
+pub fn flag(tx: &mut dyn Tx, ctx: &OpContext<'_>, f: Option<&mut FulfillmentRow>, order_id: Option<Uuid>, code: &'static str, message: String) -> Result<OpOutcome, ServiceError> {
+    let fo_id = f.as_ref().map(|f| f.id.to_string());
+    if let Some(f) = f {
+        f.flagged = true;
+    }
+    let c = orders::Conflict {
+        id: 0,
+        store_code: Some(ctx.store.to_string()),
+        device_id: Some(ctx.device_id.to_string()),
+        op_id: Some(ctx.op_id.to_string()),
+        order_id: order_id.map(|o| o.to_string()),
+        fulfillment_order_id: fo_id,
+        code: code.to_string(),
+        message: message.clone(),
+        created_ms: ctx.now,
+    };
+    orders::insert_conflict(tx, &c)?;
+    Ok(OpOutcome::Conflict { code: code.to_string(), message })
+}
+
+/// Fact: goods handed to the customer. Never rejected for state; conflicts are flagged.
+pub fn hand_over(tx: &mut dyn Tx, ctx: &OpContext<'_>, id: Uuid, verification: &HandOverVerification) -> Result<OpOutcome, ServiceError> {
+    let mut f = load(tx, ctx, id)?;
+    let (method, verified, why) = match verification {
+        HandOverVerification::PickupCode { code } => {
+            let ok = match (PickupCode::parse_input(code), &f.pickup_code_hash) {
+                (Some((c, qr_id)), Some(hash)) => qr_id.is_none_or(|q| q == id) && c.verify(hash) && f.pickup_expires_ms.is_some_and(|e| ctx.now < e),
+                _ => false,
+            };
+            ("pickup_code", ok, "the pickup code does not match this order (or has expired)")
+        }
+        HandOverVerification::IdCheck { manager_id, note } => {
+            let manager = catalogue::staff(tx, manager_id)?;
+            let ok = manager.is_some_and(|(store, s)| store == ctx.store && s.role == Role::Manager && s.active) && !note.trim().is_empty();
+            ("id_check", ok, "the ID check was not done by a manager of this store")
+        }
+    };
+    orders::insert_handover(tx, id, ctx.device_id, ctx.staff_id, method, verified, ctx.now)?;
+    let before = f.state;
+    let mut conflict: Option<(&'static str, String)> = None;
+    match before {
+        FulfillmentState::PickedUp => {
+            conflict = Some(("already_handed_over", "this order had already been handed over (on another device); HQ will check both hand-overs".into()));
+        }
+        FulfillmentState::Cancelled | FulfillmentState::Rejected => {
+            // The goods are gone although the server had released them: record the fact.
+            goods_left(tx, ctx, &f)?;
+            conflict = Some(("handed_over_after_cancel", format!("the order was {} at HQ before you handed it over; HQ has been told to follow up", if before == FulfillmentState::Cancelled { "cancelled" } else { "rerouted" })));
+        }
+        _ => {
+            if before != FulfillmentState::ReadyForPickup {
+                conflict = Some(("handed_over_early", format!("the order was still {} on the server when it was handed over", before.as_str())));
+            }
+            f.state = FulfillmentState::PickedUp;
+            goods_left(tx, ctx, &f)?;
+        }
+    }
+    if conflict.is_none() && !verified {
+        conflict = Some(("unverified_handover", why.to_string()));
+    }
+    let outcome = match conflict {
+        Some((code, message)) => {
+            let order_id = f.order_id;
+            flag(tx, ctx, Some(&mut f), Some(order_id), code, message)?
+        }
+        None => OpOutcome::Applied,
+    };
+    orders::update_fulfillment(tx, &f, ctx.now)?;
+    refresh_status(tx, f.order_id)?;
+    Ok(outcome)
+}
+
+/// A courier or rider was requested.
+pub fn request_courier(tx: &mut dyn Tx, ctx: &OpContext<'_>, id: Uuid, carrier: &str) -> Result<OpOutcome, ServiceError> {
+    let carrier = text("carrier", carrier, 64)?;
+    let mut f = load(tx, ctx, id)?;
+    step(&mut f, FulfillmentEvent::RequestCourier)?;
+    f.carrier = Some(carrier);
+    orders::update_fulfillment(tx, &f, ctx.now)?;
+    Ok(OpOutcome::Applied)
+}
+
+/// The courier collected the parcel: goods left, tracking recorded.
+pub fn record_tracking(tx: &mut dyn Tx, ctx: &OpContext<'_>, id: Uuid, carrier: &str, tracking_no: &str) -> Result<OpOutcome, ServiceError> {
+    let carrier = text("carrier", carrier, 64)?;
+    let tracking_no = text("tracking_no", tracking_no, 64)?;
+    let mut f = load(tx, ctx, id)?;
+    step(&mut f, FulfillmentEvent::Dispatch)?;
+    f.carrier = Some(carrier);
+    f.tracking_no = Some(tracking_no);
+    goods_left(tx, ctx, &f)?;
+    orders::update_fulfillment(tx, &f, ctx.now)?;
+    Ok(OpOutcome::Applied)
+}
+
+/// HQ/courier callback: a dispatched parcel was delivered.
+pub fn delivered(tx: &mut dyn Tx, id: Uuid, now: i64) -> Result<(), ServiceError> {
+    let mut f = orders::fulfillment(tx, id)?.ok_or_else(|| ServiceError::not_found("fulfillment order", id))?;
+    if f.kind == FulfillmentKind::Pickup {
+        return Err(ServiceError::conflict("illegal_transition", "pickup orders are handed over at the store, not delivered"));
+    }
+    step(&mut f, FulfillmentEvent::Deliver)?;
+    orders::update_fulfillment(tx, &f, now)?;
+    refresh_status(tx, f.order_id)?;
+    Ok(())
+}

@@ -1,0 +1,342 @@
+//! The stock pool: balances, the append-only movement ledger and reservations.
+//!
+//! Invariants kept here and checked by [`audit`]: a balance's on-hand equals the sum of its
+//! movements, and its reserved equals the sum of its active reservations. Reservations are a
+//! single conditional UPDATE, so concurrent requests can never reserve more than is
+//! available, whatever the backend's isolation level.
+
+use super::{changes, StorageError, Tx};
+use crate::params;
+use serde::Serialize;
+use shared::protocol::StockRecord;
+use shared::stock::{MovementReason, Quality, StockLevel};
+
+/// The change-log key of a balance.
+pub fn stock_key(sku: &str, quality: Quality) -> String {
+    format!("{sku}|{}", quality.as_str())
+}
+
+fn ensure_balance(tx: &mut dyn Tx, node: &str, sku: &str, quality: Quality) -> Result<(), StorageError> {
+    tx.exec(
+        "INSERT INTO stock_balance (node_code, sku_code, quality) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+        params![node, sku, quality.as_str()],
+    )?;
+    Ok(())
+}
+
+fn touched(tx: &mut dyn Tx, node: &str, sku: &str, quality: Quality) -> Result<(), StorageError> {
+    changes::record(tx, node, changes::Entity::Stock, &stock_key(sku, quality))
+}
+
+/// One balance (zeros if none).
+pub fn balance(tx: &mut dyn Tx, node: &str, sku: &str, quality: Quality) -> Result<StockLevel, StorageError> {
+    Ok(tx
+        .query_opt(
+            "SELECT on_hand, reserved, safety, locked FROM stock_balance WHERE node_code = $1 AND sku_code = $2 AND quality = $3",
+            params![node, sku, quality.as_str()],
+        )?
+        .map(|r| -> Result<StockLevel, StorageError> {
+            Ok(StockLevel { on_hand: r.i64(0)?, reserved: r.i64(1)?, safety: r.i64(2)?, locked: r.i64(3)? })
+        })
+        .transpose()?
+        .unwrap_or_default())
+}
+
+/// A movement for the ledger.
+pub struct Movement<'a> {
+    /// Node.
+    pub node: &'a str,
+    /// SKU.
+    pub sku: &'a str,
+    /// Stock layer.
+    pub quality: Quality,
+    /// Units in (+) or out (−).
+    pub delta: i64,
+    /// Why.
+    pub reason: MovementReason,
+    /// What caused it (order, count, batch id).
+    pub reference: &'a str,
+}
+
+/// Appends a movement and applies it to the balance.
+pub fn record_movement(tx: &mut dyn Tx, m: &Movement<'_>, now_ms: i64) -> Result<(), StorageError> {
+    if m.delta == 0 {
+        return Ok(());
+    }
+    ensure_balance(tx, m.node, m.sku, m.quality)?;
+    tx.exec(
+        "INSERT INTO stock_movement (node_code, sku_code, quality, delta, reason, reference, at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        params![m.node, m.sku, m.quality.as_str(), m.delta, m.reason.as_str(), m.reference, now_ms],
+    )?;
+    tx.exec(
+        "UPDATE stock_balance SET on_hand = on_hand + $4 WHERE node_code = $1 AND sku_code = $2 AND quality = $3",
+        params![m.node, m.sku, m.quality.as_str(), m.delta],
+    )?;
+    touched(tx, m.node, m.sku, m.quality)
+}
+
+/// Sets the safety stock of a balance.
+pub fn set_safety(tx: &mut dyn Tx, node: &str, sku: &str, quality: Quality, safety: i64) -> Result<(), StorageError> {
+    ensure_balance(tx, node, sku, quality)?;
+    let n = tx.exec(
+        "UPDATE stock_balance SET safety = $4 WHERE node_code = $1 AND sku_code = $2 AND quality = $3 AND safety <> $4",
+        params![node, sku, quality.as_str(), safety],
+    )?;
+    if n > 0 {
+        touched(tx, node, sku, quality)?;
+    }
+    Ok(())
+}
+
+/// An active or closed reservation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Reservation {
+    /// Id.
+    pub id: String,
+    /// The caller's idempotency key (holds) or none (fulfillment lines).
+    pub reference: Option<String>,
+    /// Node.
+    pub node_code: String,
+    /// SKU.
+    pub sku_code: String,
+    /// Units.
+    pub qty: i64,
+    /// `active`, `consumed` or `released`.
+    pub status: String,
+}
+
+/// Reserves `qty` sellable units if available: one conditional UPDATE, then the
+/// reservation row. Returns false, changing nothing, when not enough is available.
+pub fn try_reserve(
+    tx: &mut dyn Tx,
+    id: &str,
+    reference: Option<&str>,
+    node: &str,
+    sku: &str,
+    qty: i64,
+    now_ms: i64,
+) -> Result<bool, StorageError> {
+    let n = tx.exec(
+        "UPDATE stock_balance SET reserved = reserved + $3
+         WHERE node_code = $1 AND sku_code = $2 AND quality = 'sellable' AND on_hand - reserved - safety - locked >= $3",
+        params![node, sku, qty],
+    )?;
+    if n == 0 {
+        return Ok(false);
+    }
+    tx.exec(
+        "INSERT INTO reservation (id, reference, node_code, sku_code, qty, status, created_ms) VALUES ($1, $2, $3, $4, $5, 'active', $6)",
+        params![id, reference, node, sku, qty, now_ms],
+    )?;
+    touched(tx, node, sku, Quality::Sellable)?;
+    Ok(true)
+}
+
+fn reservation_from_row(r: &super::Row) -> Result<Reservation, StorageError> {
+    Ok(Reservation {
+        id: r.text(0)?,
+        reference: r.opt_text(1)?,
+        node_code: r.text(2)?,
+        sku_code: r.text(3)?,
+        qty: r.i64(4)?,
+        status: r.text(5)?,
+    })
+}
+
+/// A reservation by id.
+pub fn reservation(tx: &mut dyn Tx, id: &str) -> Result<Option<Reservation>, StorageError> {
+    tx.query_opt("SELECT id, reference, node_code, sku_code, qty, status FROM reservation WHERE id = $1", params![id])?
+        .map(|r| reservation_from_row(&r))
+        .transpose()
+}
+
+/// A reservation by the caller's reference.
+pub fn reservation_by_reference(tx: &mut dyn Tx, reference: &str) -> Result<Option<Reservation>, StorageError> {
+    tx.query_opt(
+        "SELECT id, reference, node_code, sku_code, qty, status FROM reservation WHERE reference = $1",
+        params![reference],
+    )?
+    .map(|r| reservation_from_row(&r))
+    .transpose()
+}
+
+/// How an active reservation ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Close {
+    /// The units were not needed after all.
+    Release,
+    /// The goods left the node: on-hand falls too, with a fulfilment movement.
+    Consume,
+}
+
+/// Ends an active reservation. Returns false if it was not active (already closed).
+pub fn close_reservation(tx: &mut dyn Tx, id: &str, how: Close, reference: &str, now_ms: i64) -> Result<bool, StorageError> {
+    let Some(r) = reservation(tx, id)? else { return Ok(false) };
+    let status = match how {
+        Close::Release => "released",
+        Close::Consume => "consumed",
+    };
+    let n = tx.exec(
+        "UPDATE reservation SET status = $2, closed_ms = $3 WHERE id = $1 AND status = 'active'",
+        params![id, status, now_ms],
+    )?;
+    if n == 0 {
+        return Ok(false);
+    }
+    tx.exec(
+        "UPDATE stock_balance SET reserved = reserved - $3 WHERE node_code = $1 AND sku_code = $2 AND quality = 'sellable'",
+        params![&r.node_code, &r.sku_code, r.qty],
+    )?;
+    touched(tx, &r.node_code, &r.sku_code, Quality::Sellable)?;
+    if how == Close::Consume {
+        let m = Movement {
+            node: &r.node_code,
+            sku: &r.sku_code,
+            quality: Quality::Sellable,
+            delta: -r.qty,
+            reason: MovementReason::Fulfilment,
+            reference,
+        };
+        record_movement(tx, &m, now_ms)?;
+    }
+    Ok(true)
+}
+
+/// Sellable availability of `sku` at every node that has a balance.
+pub fn availability(tx: &mut dyn Tx, sku: &str) -> Result<Vec<(String, i64)>, StorageError> {
+    tx.query(
+        "SELECT node_code, on_hand - reserved - safety - locked FROM stock_balance WHERE sku_code = $1 AND quality = 'sellable'",
+        params![sku],
+    )?
+    .iter()
+    .map(|r| Ok((r.text(0)?, r.i64(1)?.max(0))))
+    .collect()
+}
+
+fn record_from_row(r: &super::Row) -> Result<StockRecord, StorageError> {
+    let quality = r.text(1)?;
+    let level = StockLevel { on_hand: r.i64(2)?, reserved: r.i64(3)?, safety: r.i64(4)?, locked: r.i64(5)? };
+    Ok(StockRecord {
+        sku_code: r.text(0)?,
+        quality: Quality::parse(&quality).ok_or_else(|| StorageError::Decode(format!("quality {quality}")))?,
+        on_hand: level.on_hand,
+        reserved: level.reserved,
+        safety: level.safety,
+        locked: level.locked,
+        // The store may promise its own shelf (safety stock protects channels, not the
+        // store's walk-in customers); reservations and locks are off limits.
+        lease: (level.on_hand - level.reserved - level.locked).max(0),
+    })
+}
+
+/// A node's stock of one SKU and quality as a device sees it.
+pub fn stock_record(tx: &mut dyn Tx, node: &str, sku: &str, quality: Quality) -> Result<StockRecord, StorageError> {
+    let l = balance(tx, node, sku, quality)?;
+    Ok(StockRecord {
+        sku_code: sku.to_string(),
+        quality,
+        on_hand: l.on_hand,
+        reserved: l.reserved,
+        safety: l.safety,
+        locked: l.locked,
+        lease: (l.on_hand - l.reserved - l.locked).max(0),
+    })
+}
+
+/// A node's balances after `(sku, quality)` in key order, for bootstrap pages.
+pub fn stock_after(tx: &mut dyn Tx, node: &str, after_sku: &str, after_quality: &str, limit: u32) -> Result<Vec<StockRecord>, StorageError> {
+    tx.query(
+        "SELECT sku_code, quality, on_hand, reserved, safety, locked FROM stock_balance
+         WHERE node_code = $1 AND (sku_code > $2 OR (sku_code = $2 AND quality > $3))
+         ORDER BY sku_code, quality LIMIT $4",
+        params![node, after_sku, after_quality, limit],
+    )?
+    .iter()
+    .map(record_from_row)
+    .collect()
+}
+
+/// A node's balances, all of them (HQ view).
+pub fn node_stock(tx: &mut dyn Tx, node: &str, sku: Option<&str>) -> Result<Vec<StockRecord>, StorageError> {
+    tx.query(
+        "SELECT sku_code, quality, on_hand, reserved, safety, locked FROM stock_balance
+         WHERE node_code = $1 AND ($2 IS NULL OR sku_code = $2) ORDER BY sku_code, quality LIMIT 10000",
+        params![node, sku],
+    )?
+    .iter()
+    .map(record_from_row)
+    .collect()
+}
+
+/// Number of balances of a node, for bootstrap progress.
+pub fn count_balances(tx: &mut dyn Tx, node: &str) -> Result<u64, StorageError> {
+    let r = tx.query_opt("SELECT COUNT(*) FROM stock_balance WHERE node_code = $1", params![node])?;
+    Ok(r.map(|r| r.i64(0)).transpose()?.unwrap_or(0) as u64)
+}
+
+/// Result of checking the pool's invariants.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Audit {
+    /// Balances checked.
+    pub balances: u64,
+    /// Movements in the ledger.
+    pub movements: u64,
+    /// Balances whose on-hand differs from their ledger sum.
+    pub ledger_mismatches: Vec<String>,
+    /// Balances whose reserved differs from their active reservations.
+    pub reservation_mismatches: Vec<String>,
+    /// Balances where more is reserved than is on hand (oversold by physical facts).
+    pub oversold: Vec<String>,
+}
+
+/// Checks that every balance equals its ledger and reservations.
+pub fn audit(tx: &mut dyn Tx) -> Result<Audit, StorageError> {
+    let counts = tx
+        .query_opt("SELECT (SELECT COUNT(*) FROM stock_balance), (SELECT COUNT(*) FROM stock_movement)", params![])?
+        .ok_or_else(|| StorageError::Decode("no counts".into()))?;
+    let key = |r: &super::Row| -> Result<String, StorageError> { Ok(format!("{}/{}/{}", r.text(0)?, r.text(1)?, r.text(2)?)) };
+    let ledger = tx.query(
+        "SELECT b.node_code, b.sku_code, b.quality FROM stock_balance b
+         LEFT JOIN (SELECT node_code, sku_code, quality, SUM(delta) AS total FROM stock_movement GROUP BY node_code, sku_code, quality) m
+           ON m.node_code = b.node_code AND m.sku_code = b.sku_code AND m.quality = b.quality
+         WHERE b.on_hand <> COALESCE(m.total, 0) LIMIT 100",
+        params![],
+    )?;
+    let reservations = tx.query(
+        "SELECT b.node_code, b.sku_code, b.quality FROM stock_balance b
+         LEFT JOIN (SELECT node_code, sku_code, SUM(qty) AS total FROM reservation WHERE status = 'active' GROUP BY node_code, sku_code) r
+           ON r.node_code = b.node_code AND r.sku_code = b.sku_code AND b.quality = 'sellable'
+         WHERE b.reserved <> COALESCE(r.total, 0) LIMIT 100",
+        params![],
+    )?;
+    let oversold = tx.query(
+        "SELECT node_code, sku_code, quality FROM stock_balance WHERE reserved > on_hand LIMIT 100",
+        params![],
+    )?;
+    Ok(Audit {
+        balances: counts.i64(0)? as u64,
+        movements: counts.i64(1)? as u64,
+        ledger_mismatches: ledger.iter().map(key).collect::<Result<_, _>>()?,
+        reservation_mismatches: reservations.iter().map(key).collect::<Result<_, _>>()?,
+        oversold: oversold.iter().map(key).collect::<Result<_, _>>()?,
+    })
+}
+
+/// Shrinks an active reservation to `qty` units (a short pick), releasing the rest; zero
+/// releases it. Returns false if it was not active.
+pub fn shrink_reservation(tx: &mut dyn Tx, id: &str, qty: i64, reference: &str, now_ms: i64) -> Result<bool, StorageError> {
+    if qty <= 0 {
+        return close_reservation(tx, id, Close::Release, reference, now_ms);
+    }
+    let Some(r) = reservation(tx, id)? else { return Ok(false) };
+    if r.status != "active" || qty >= r.qty {
+        return Ok(r.status == "active");
+    }
+    tx.exec("UPDATE reservation SET qty = $2 WHERE id = $1", params![id, qty])?;
+    tx.exec(
+        "UPDATE stock_balance SET reserved = reserved - $3 WHERE node_code = $1 AND sku_code = $2 AND quality = 'sellable'",
+        params![&r.node_code, &r.sku_code, r.qty - qty],
+    )?;
+    touched(tx, &r.node_code, &r.sku_code, Quality::Sellable)?;
+    Ok(true)
+}
