@@ -241,14 +241,16 @@ pub fn intake(tx: &mut dyn Tx, input: &ChannelOrderInput, placed: &PlacedBy) -> 
     Ok(IntakeResult { order: order_view(tx, row.id)?, created: true })
 }
 
-/// Places `lines` of an order again, avoiding nodes that rejected it. What no node can take
-/// is marked unrouted and flagged for HQ. Returns the new fulfillment order ids.
-pub fn reroute(tx: &mut dyn Tx, order_id: Uuid, lines: &[Need], now: i64) -> Result<Vec<Uuid>, ServiceError> {
+/// Places `lines` of an order again, avoiding nodes that rejected it and `short_at` (the
+/// node that just came up short). What no node can take is marked unrouted and flagged for
+/// HQ. Returns the new fulfillment order ids.
+pub fn reroute(tx: &mut dyn Tx, order_id: Uuid, lines: &[Need], short_at: Option<&str>, now: i64) -> Result<Vec<Uuid>, ServiceError> {
     let Some(order) = orders::order(tx, order_id)? else { return Ok(Vec::new()) };
     if order.status == OrderStatus::Cancelled || lines.is_empty() {
         return Ok(Vec::new());
     }
-    let exclude = orders::rejecting_nodes(tx, order_id)?;
+    let mut exclude = orders::rejecting_nodes(tx, order_id)?;
+    exclude.extend(short_at.map(str::to_string));
     let target = order.location_e6.map(|(a, b)| GeoPoint { lat: a as f64 / 1e6, lon: b as f64 / 1e6 });
     let target = match (&order.pickup_store, target) {
         (Some(store), None) => catalogue::node(tx, store)?.map(|n| n.location),

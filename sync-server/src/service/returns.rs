@@ -31,9 +31,10 @@ pub fn accept_return(tx: &mut dyn Tx, ctx: &OpContext<'_>, return_id: Uuid, orde
     }
     let order = orders::order(tx, order_id)?;
     let mut refund_total = 0;
+    let mut receipt_lines: Vec<(String, i64, &'static str, i64)> = Vec::new();
     if let Some(order) = &order {
         let mut order_lines = orders::order_lines(tx, order_id)?;
-        for (i, l) in lines.iter().enumerate() {
+        for l in lines {
             let mut left = l.qty.get();
             let mut refund = 0;
             for ol in order_lines.iter_mut().filter(|o| o.sku_code == l.sku_code) {
@@ -56,7 +57,7 @@ pub fn accept_return(tx: &mut dyn Tx, ctx: &OpContext<'_>, return_id: Uuid, orde
                 ReturnCondition::Damaged => "damaged",
             };
             refund_total += refund;
-            orders::insert_return_line(tx, return_id, i as u32 + 1, &l.sku_code, l.qty.get(), condition, refund)?;
+            receipt_lines.push((l.sku_code.clone(), l.qty.get(), condition, refund));
         }
         for (kind, party) in [("channel", Some(order.channel.as_str().to_string())), ("associate", order.associate_id.clone())] {
             if let (Some(party), true) = (party, refund_total > 0) {
@@ -77,10 +78,17 @@ pub fn accept_return(tx: &mut dyn Tx, ctx: &OpContext<'_>, return_id: Uuid, orde
         }
     }
     orders::insert_return(tx, return_id, order_id, ctx.store, ctx.staff_id, approved_by, refund_total, ctx.now)?;
-    match problems.into_iter().next() {
-        Some((code, message)) => flag(tx, ctx, None, Some(order_id), code, message),
-        None => Ok(OpOutcome::Applied),
+    for (i, (sku, qty, condition, refund)) in receipt_lines.iter().enumerate() {
+        orders::insert_return_line(tx, return_id, i as u32 + 1, sku, *qty, condition, *refund)?;
     }
+    flag_all(tx, ctx, Some(order_id), problems)
+}
+
+/// Flags the problems found with a fact as one conflict (the first code, every message).
+fn flag_all(tx: &mut dyn Tx, ctx: &OpContext<'_>, order_id: Option<Uuid>, problems: Vec<(&'static str, String)>) -> Result<OpOutcome, ServiceError> {
+    let Some((code, _)) = problems.first() else { return Ok(OpOutcome::Applied) };
+    let message = problems.iter().map(|(_, m)| m.as_str()).collect::<Vec<_>>().join("; ");
+    flag(tx, ctx, None, order_id, code, message)
 }
 
 /// Fact: a stock count. On-hand becomes what was counted; if stock moved since the device
@@ -107,8 +115,5 @@ pub fn count_stock(tx: &mut dyn Tx, ctx: &OpContext<'_>, count_id: Uuid, lines: 
             problems.push(("count_below_reserved", format!("{}: {} counted but {} are promised to orders", l.sku_code, l.counted.get(), level.reserved)));
         }
     }
-    match problems.into_iter().next() {
-        Some((code, message)) => flag(tx, ctx, None, None, code, message),
-        None => Ok(OpOutcome::Applied),
-    }
+    flag_all(tx, ctx, None, problems)
 }

@@ -86,7 +86,7 @@ pub fn reject(tx: &mut dyn Tx, ctx: &OpContext<'_>, id: Uuid, reason: &str) -> R
         .filter(|l| l.qty > 0)
         .map(|l| Need { line_no: l.order_line_no, sku_code: l.sku_code, qty: l.qty })
         .collect();
-    reroute(tx, f.order_id, &needs, ctx.now)?;
+    reroute(tx, f.order_id, &needs, None, ctx.now)?;
     Ok(OpOutcome::Applied)
 }
 
@@ -128,7 +128,7 @@ pub fn confirm_pick(tx: &mut dyn Tx, ctx: &OpContext<'_>, id: Uuid, picked: &[Pi
         f.reject_reason = shortage_reason.map(|s| s.trim().chars().take(500).collect());
     }
     orders::update_fulfillment(tx, &f, ctx.now)?;
-    reroute(tx, f.order_id, &needs, ctx.now)?;
+    reroute(tx, f.order_id, &needs, Some(ctx.store), ctx.now)?;
     Ok(OpOutcome::Applied)
 }
 

@@ -1,0 +1,230 @@
+//! Test harness: a real server on loopback over a fresh database, and a small fixture.
+#![allow(dead_code)]
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use shared::catalogue::{Sku, Style};
+use shared::ean13::Ean13;
+use shared::import::{ImportBundle, StockLevelInput};
+use shared::node::{Capabilities, GeoPoint, Node, NodeKind};
+use shared::staff::{Role, StaffInput};
+use shared::stock::Quality;
+use shared::{Count, Fen};
+use std::sync::Arc;
+use sync_server::storage::Storage;
+
+pub const ADMIN: &str = "test-admin-token-0123456789";
+
+pub struct TestServer {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub storage: Arc<dyn Storage>,
+    _dir: tempfile::TempDir,
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub body: Value,
+}
+
+impl Reply {
+    pub fn code(&self) -> &str {
+        self.body["error"]["code"].as_str().unwrap_or("")
+    }
+}
+
+impl TestServer {
+    pub async fn start() -> TestServer {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("hq.sqlite").display());
+        let storage = sync_server::storage::open(&url).unwrap();
+        let app = sync_server::app(storage.clone(), ADMIN);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        let client = reqwest::Client::builder().pool_max_idle_per_host(64).build().unwrap();
+        TestServer { base, client, storage, _dir: dir }
+    }
+
+    pub async fn with_fixture() -> TestServer {
+        let s = TestServer::start().await;
+        let r = s.admin_post("/api/v1/import", serde_json::to_value(fixture()).unwrap()).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        s
+    }
+
+    async fn send(&self, req: reqwest::RequestBuilder) -> Reply {
+        let resp = req.send().await.unwrap();
+        let status = resp.status();
+        let text = resp.text().await.unwrap();
+        let body = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+        Reply { status, body }
+    }
+
+    pub async fn admin_post(&self, path: &str, body: Value) -> Reply {
+        self.send(self.client.post(format!("{}{path}", self.base)).bearer_auth(ADMIN).json(&body)).await
+    }
+
+    pub async fn admin_get(&self, path: &str) -> Reply {
+        self.send(self.client.get(format!("{}{path}", self.base)).bearer_auth(ADMIN)).await
+    }
+
+    pub async fn admin_delete(&self, path: &str) -> Reply {
+        self.send(self.client.delete(format!("{}{path}", self.base)).bearer_auth(ADMIN)).await
+    }
+
+    pub async fn raw(&self, method: reqwest::Method, path: &str, token: Option<&str>, content_type: &str, body: Vec<u8>) -> Reply {
+        let mut req = self.client.request(method, format!("{}{path}", self.base)).header("content-type", content_type).body(body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        self.send(req).await
+    }
+
+    pub async fn device_post(&self, token: &str, path: &str, body: Value) -> Reply {
+        self.send(self.client.post(format!("{}{path}", self.base)).bearer_auth(token).json(&body)).await
+    }
+
+    pub async fn device_get(&self, token: &str, path: &str) -> Reply {
+        self.send(self.client.get(format!("{}{path}", self.base)).bearer_auth(token)).await
+    }
+
+    /// Enrols a device at `store` and returns its token.
+    pub async fn enrol(&self, store: &str) -> String {
+        let r = self.admin_post("/api/v1/enrollment-codes", json!({ "store_code": store })).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let code = r.body["code"].as_str().unwrap().to_string();
+        let r = self.send(self.client.post(format!("{}/api/v1/enroll", self.base)).json(&json!({
+            "code": code, "device_name": format!("tablet at {store}"), "protocol_version": 1
+        }))).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        r.body["token"].as_str().unwrap().to_string()
+    }
+
+    /// Everything a client could observe changing: counts of every table that records facts.
+    pub async fn fingerprint(&self) -> Vec<i64> {
+        sync_server::service::read(self.storage.as_ref(), |tx| {
+            let mut out = Vec::new();
+            for table in ["stock_movement", "reservation", "orders", "fulfillment_order", "applied_op", "change_log", "device", "flagged_conflict", "notification", "return_receipt", "attribution", "node", "sku", "staff"] {
+                let r = tx.query_opt(&format!("SELECT COUNT(*) FROM {table}"), &[])?.unwrap();
+                out.push(r.i64(0)?);
+            }
+            let r = tx.query_opt("SELECT COALESCE(SUM(on_hand), 0), COALESCE(SUM(reserved), 0) FROM stock_balance", &[])?.unwrap();
+            out.push(r.i64(0)?);
+            out.push(r.i64(1)?);
+            Ok(out)
+        })
+        .await
+        .unwrap()
+    }
+
+    /// Asserts the stock ledger balances.
+    pub async fn assert_audit_clean(&self) {
+        let r = self.admin_get("/api/v1/stock/audit").await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert_eq!(r.body["ledger_mismatches"], json!([]), "{}", r.body);
+        assert_eq!(r.body["reservation_mismatches"], json!([]), "{}", r.body);
+    }
+
+    pub async fn stock(&self, node: &str, sku: &str) -> Value {
+        let r = self.admin_get(&format!("/api/v1/stock?node={node}&sku={sku}")).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        r.body.as_array().unwrap().iter().find(|s| s["quality"] == "sellable").cloned().unwrap_or(json!({"on_hand": 0, "reserved": 0}))
+    }
+
+    /// Claims pending notifications and returns the pickup code sent for `fo`.
+    pub async fn pickup_code_for(&self, fo: &str) -> String {
+        let r = self.admin_post("/api/v1/notifications/claim", json!(null)).await;
+        let r = if r.status == StatusCode::OK { r } else { self.send(self.client.post(format!("{}/api/v1/notifications/claim", self.base)).bearer_auth(ADMIN)).await };
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let n = r.body.as_array().unwrap().iter().find(|n| n["fulfillment_order_id"] == fo && n["kind"] == "pickup_code").expect("a pickup code notification");
+        let body = n["body"].as_str().unwrap();
+        let start = body.find("PK1:").unwrap();
+        body[start..].rsplit(':').next().unwrap().chars().take(8).collect()
+    }
+}
+
+fn node(code: &str, kind: NodeKind, lat: f64, lon: f64, caps: Capabilities) -> Node {
+    Node {
+        code: code.into(),
+        name: format!("{code} name"),
+        kind,
+        city: "上海".into(),
+        location: GeoPoint { lat, lon },
+        capabilities: caps,
+        opening_hours: "10:00-22:00".into(),
+        daily_capacity: 200,
+        handling_cost: Fen(500),
+    }
+}
+
+pub fn ean(n: u64) -> Ean13 {
+    let s = format!("690{:09}", n);
+    let mut d = [0u8; 12];
+    for (i, c) in s.bytes().enumerate() {
+        d[i] = c - b'0';
+    }
+    Ean13::from_first12(d)
+}
+
+/// Two Shanghai stores (A near the customer, B further), one warehouse, three SKUs.
+pub fn fixture() -> ImportBundle {
+    let all = Capabilities { ship: true, pickup: true, same_city: true };
+    let nodes = vec![
+        node("STORE-A", NodeKind::DirectStore, 31.2304, 121.4737, all),
+        node("STORE-B", NodeKind::DirectStore, 31.2000, 121.4000, all),
+        node("WH-1", NodeKind::CentralWarehouse, 31.3900, 120.9800, Capabilities { ship: true, pickup: false, same_city: false }),
+    ];
+    let styles = vec![Style { code: "ST-1".into(), name: "跑鞋".into(), category: "shoes".into(), list_price: Fen(59_900) }];
+    let skus: Vec<Sku> = (1..=3)
+        .map(|i| Sku { code: format!("SKU-{i}"), style_code: "ST-1".into(), barcode: ean(i), colour: "黑".into(), size: format!("{}", 40 + i), list_price: Fen(59_900) })
+        .collect();
+    let level = |node: &str, sku: &str, n: i64| StockLevelInput { node_code: node.into(), sku_code: sku.into(), quality: Quality::Sellable, on_hand: Count::new(n).unwrap(), safety: None };
+    let stock = vec![
+        level("STORE-A", "SKU-1", 5),
+        level("STORE-A", "SKU-2", 2),
+        level("STORE-B", "SKU-1", 3),
+        level("STORE-B", "SKU-3", 4),
+        level("WH-1", "SKU-1", 100),
+        level("WH-1", "SKU-2", 100),
+        level("WH-1", "SKU-3", 100),
+    ];
+    let staff = ["STORE-A", "STORE-B"]
+        .iter()
+        .flat_map(|s| {
+            [
+                StaffInput { id: format!("{s}-M"), store_code: s.to_string(), name: "店长".into(), role: Role::Manager, pin: "8888".into() },
+                StaffInput { id: format!("{s}-A"), store_code: s.to_string(), name: "导购".into(), role: Role::Associate, pin: "1234".into() },
+            ]
+        })
+        .collect();
+    ImportBundle { nodes, styles, skus, bundles: vec![], staff, stock }
+}
+
+/// A channel order body.
+pub fn order(id: &str, kind: &str, pickup_store: Option<&str>, lines: &[(&str, i64)]) -> Value {
+    json!({
+        "channel": "tmall",
+        "channel_order_id": id,
+        "fulfillment": kind,
+        "customer": { "name": "张三", "phone": "13800001234", "address": "上海市静安区", "location": { "lat": 31.23, "lon": 121.47 } },
+        "pickup_store": pickup_store,
+        "lines": lines.iter().map(|(sku, q)| json!({ "sku_code": sku, "qty": q, "unit_price": 59900, "discount": 5900 })).collect::<Vec<_>>(),
+    })
+}
+
+/// Builds push ops with consecutive sequence numbers from `first_seq`.
+pub fn batch(first_seq: u64, staff: &str, ops: Vec<Value>) -> Value {
+    let ops: Vec<Value> = ops
+        .into_iter()
+        .enumerate()
+        .map(|(i, op)| json!({
+            "op_id": uuid::Uuid::now_v7(),
+            "device_seq": first_seq + i as u64,
+            "staff_id": staff,
+            "device_time": "2026-11-23T10:00:00Z",
+            "op": op,
+        }))
+        .collect();
+    json!({ "protocol_version": 1, "ops": ops })
+}
