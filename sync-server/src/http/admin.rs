@@ -39,7 +39,13 @@ pub struct StockQuery {
 }
 
 pub async fn stock(_: Admin, State(s): State<AppState>, ApiQuery(q): ApiQuery<StockQuery>) -> ApiResult {
-    ok(service::read(s.storage.as_ref(), move |tx| Ok(ledger::node_stock(tx, &q.node, q.sku.as_deref())?)).await?)
+    ok(service::read(s.storage.as_ref(), move |tx| {
+        if crate::storage::catalogue::node(tx, &q.node)?.is_none() {
+            return Err(service::ServiceError::not_found("node", &q.node));
+        }
+        Ok(ledger::node_stock(tx, &q.node, q.sku.as_deref())?)
+    })
+    .await?)
 }
 
 pub async fn audit(_: Admin, State(s): State<AppState>) -> ApiResult {

@@ -2,8 +2,8 @@
 //! `{"error":{"code","message"}}` with the right status, never a panic.
 
 use crate::service::{ErrorKind, ServiceError};
-use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::body::Bytes;
 use axum::http::{header, request::Parts, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
@@ -45,30 +45,56 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// A JSON body whose rejections are API errors.
+/// A JSON object body whose rejections are API errors: 415 without a JSON content type,
+/// 413 over the route's body limit, 400 when it is not JSON, 422 when it is JSON of the
+/// wrong shape (including a top-level array or scalar where an object is expected).
 pub struct ApiJson<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     type Rejection = Response;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(v)) => Ok(ApiJson(v)),
-            Err(rejection) => Err(json_rejection(rejection)),
+        let json_type = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(|m| {
+                let m = m.trim().to_ascii_lowercase();
+                m == "application/json" || (m.starts_with("application/") && m.ends_with("+json"))
+            })
+            .unwrap_or(false);
+        if !json_type {
+            return Err(error_response(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "send the body as JSON with Content-Type: application/json"));
         }
+        let bytes = match Bytes::from_request(req, state).await {
+            Ok(b) => b,
+            Err(r) if r.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                return Err(error_response(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", "the request body is larger than this endpoint accepts; send it in smaller parts"))
+            }
+            Err(r) => return Err(error_response(StatusCode::BAD_REQUEST, "unreadable_body", r.body_text())),
+        };
+        parse_object(&bytes).map(ApiJson)
     }
 }
 
-fn json_rejection(r: JsonRejection) -> Response {
-    let status = r.status();
-    let (code, hint) = match status {
-        StatusCode::PAYLOAD_TOO_LARGE => ("body_too_large", "the request body is larger than this endpoint accepts; send it in smaller parts"),
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => ("unsupported_media_type", "send the body as JSON with Content-Type: application/json"),
-        StatusCode::UNPROCESSABLE_ENTITY => ("invalid_body", "a field has the wrong type or value, or is unknown"),
-        _ => ("malformed_json", "the body is not valid JSON"),
-    };
-    let detail = r.body_text();
-    error_response(status, code, format!("{hint}: {}", detail.chars().take(300).collect::<String>()))
+fn parse_object<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Response> {
+    // Structs also deserialise from positional arrays; the API's contract is objects.
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return match serde_json::from_slice::<serde_json::Value>(bytes) {
+            Ok(_) => Err(error_response(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body", "the body must be a JSON object")),
+            Err(e) => Err(error_response(StatusCode::BAD_REQUEST, "malformed_json", format!("the body is not valid JSON: {e}"))),
+        };
+    }
+    serde_json::from_slice::<T>(bytes).map_err(|e| {
+        let text: String = e.to_string().chars().take(300).collect();
+        // Decide by whether the bytes are JSON at all, not by serde's error category,
+        // which calls some type errors syntax errors.
+        match serde_json::from_slice::<serde_json::Value>(bytes) {
+            Ok(_) => error_response(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body", format!("a field has the wrong type or value, is duplicated or unknown: {text}")),
+            Err(_) => error_response(StatusCode::BAD_REQUEST, "malformed_json", format!("the body is not valid JSON: {text}")),
+        }
+    })
 }
 
 /// Query parameters whose rejections are API errors.
@@ -80,9 +106,6 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         match axum::extract::Query::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Query(v)) => Ok(ApiQuery(v)),
-            Err(r @ QueryRejection::FailedToDeserializeQueryString(_)) => {
-                Err(error_response(StatusCode::BAD_REQUEST, "invalid_query", r.body_text()))
-            }
             Err(r) => Err(error_response(StatusCode::BAD_REQUEST, "invalid_query", r.body_text())),
         }
     }

@@ -34,7 +34,7 @@ fn parse(cursor: &str) -> Result<Cursor, ServiceError> {
         let mut p = rest.splitn(5, '/');
         let at = Position { tx: num(p.next())?, seq: num(p.next())? };
         let done = num(p.next())? as u64;
-        let section = num(p.next())? as u32;
+        let section = u32::try_from(num(p.next())?).map_err(|_| bad_cursor())?;
         let after = p.next().ok_or_else(bad_cursor)?.to_string();
         if section >= SECTIONS {
             return Err(bad_cursor());

@@ -196,7 +196,7 @@ pub fn adjust(tx: &mut dyn Tx, batch: &StockAdjustmentBatch) -> Result<Adjustmen
         return Ok(AdjustmentResult { batch_id: batch.batch_id.clone(), applied: 0, replayed: true });
     }
     for l in &batch.lines {
-        if l.delta == 0 || l.delta.abs() > shared::quantity::MAX_QTY as i64 {
+        if l.delta == 0 || l.delta.unsigned_abs() > shared::quantity::MAX_QTY as u64 {
             return Err(ServiceError::invalid("invalid_delta", format!("delta for {} at {} must be non-zero and at most {} units", l.sku_code, l.node_code, shared::quantity::MAX_QTY)));
         }
         if catalogue::node(tx, &l.node_code)?.is_none() {
@@ -239,10 +239,10 @@ pub fn hold(tx: &mut dyn Tx, req: &ReservationRequest) -> Result<HoldResult, Ser
         return Ok(HoldResult { reservation: existing, created: false });
     }
     if catalogue::node(tx, &req.node_code)?.is_none() {
-        return Err(ServiceError::not_found("node", &req.node_code));
+        return Err(ServiceError::invalid("unknown_node", format!("unknown node {}", req.node_code)));
     }
     if !catalogue::sku_exists(tx, &req.sku_code)? {
-        return Err(ServiceError::not_found("SKU", &req.sku_code));
+        return Err(ServiceError::invalid("unknown_sku", format!("unknown SKU {}", req.sku_code)));
     }
     let id = uuid::Uuid::now_v7().to_string();
     let now = now_ms();

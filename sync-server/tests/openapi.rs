@@ -1,0 +1,493 @@
+//! The OpenAPI document: complete (every route of `http::router`), internally consistent
+//! (every `$ref` resolves) and accurate (real requests and responses of a store flow match
+//! the documented schemas and statuses).
+
+mod common;
+
+use common::{batch, order, Reply, TestServer, ADMIN};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use std::collections::BTreeSet;
+
+/// Every (method, path) registered in `sync-server/src/http/mod.rs`'s router.
+const ROUTES: &[(&str, &str)] = &[
+    ("post", "/api/v1/import"),
+    ("post", "/api/v1/sync/push"),
+    ("get", "/healthz"),
+    ("get", "/api/v1/openapi.json"),
+    ("post", "/api/v1/enroll"),
+    ("get", "/api/v1/sync/pull"),
+    ("get", "/api/v1/sync/events"),
+    ("get", "/api/v1/stock"),
+    ("post", "/api/v1/stock/adjustments"),
+    ("get", "/api/v1/stock/audit"),
+    ("post", "/api/v1/reservations"),
+    ("delete", "/api/v1/reservations/{id}"),
+    ("post", "/api/v1/orders"),
+    ("get", "/api/v1/orders/{id}"),
+    ("post", "/api/v1/orders/{id}/cancel"),
+    ("post", "/api/v1/fulfillment-orders/{id}/delivered"),
+    ("post", "/api/v1/enrollment-codes"),
+    ("get", "/api/v1/devices"),
+    ("post", "/api/v1/devices/{id}/revoke"),
+    ("get", "/api/v1/conflicts"),
+    ("post", "/api/v1/notifications/claim"),
+];
+
+/// Operations any caller may use without a token.
+const PUBLIC: &[&str] = &["/healthz", "/api/v1/openapi.json", "/api/v1/enroll"];
+
+const METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+
+async fn fetch_document(s: &TestServer) -> Value {
+    let resp = s.client.get(format!("{}/api/v1/openapi.json", s.base)).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert!(resp.headers()["content-type"].to_str().unwrap().starts_with("application/json"));
+    let text = resp.text().await.unwrap();
+    serde_json::from_str(&text).expect("the document is valid JSON")
+}
+
+fn schema<'a>(doc: &'a Value, name: &str) -> &'a Value {
+    doc["components"]["schemas"].get(name).unwrap_or_else(|| panic!("no component schema {name}"))
+}
+
+fn resolve<'a>(doc: &'a Value, reference: &str) -> &'a Value {
+    let name = reference.strip_prefix("#/components/schemas/").unwrap_or_else(|| panic!("$ref {reference} does not point at a component schema"));
+    schema(doc, name)
+}
+
+fn collect_refs(v: &Value, at: String, out: &mut Vec<(String, String)>) {
+    match v {
+        Value::Object(m) => {
+            for (k, child) in m {
+                if k == "$ref" {
+                    out.push((at.clone(), child.as_str().unwrap_or_default().to_string()));
+                } else if k == "mapping" {
+                    for (value, target) in child.as_object().into_iter().flatten() {
+                        out.push((format!("{at}/mapping/{value}"), target.as_str().unwrap_or_default().to_string()));
+                    }
+                } else {
+                    collect_refs(child, format!("{at}/{k}"), out);
+                }
+            }
+        }
+        Value::Array(a) => {
+            for (i, child) in a.iter().enumerate() {
+                collect_refs(child, format!("{at}/{i}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A small JSON Schema checker for the keywords the document uses (no `pattern`/`format`).
+fn validate(doc: &Value, s: &Value, v: &Value, at: &str, errors: &mut Vec<String>) {
+    if let Some(r) = s.get("$ref").and_then(Value::as_str) {
+        validate(doc, resolve(doc, r), v, at, errors);
+    }
+    if let Some(any) = s.get("anyOf").and_then(Value::as_array) {
+        if !any.iter().any(|alt| passes(doc, alt, v)) {
+            errors.push(format!("{at}: matches no anyOf alternative: {v}"));
+        }
+    }
+    if let Some(one) = s.get("oneOf").and_then(Value::as_array) {
+        let n = one.iter().filter(|alt| passes(doc, alt, v)).count();
+        if n != 1 {
+            errors.push(format!("{at}: matches {n} oneOf alternatives, not 1: {v}"));
+        }
+    }
+    if let Some(not) = s.get("not") {
+        if passes(doc, not, v) {
+            errors.push(format!("{at}: matches a `not` schema: {v}"));
+        }
+    }
+    if let Some(c) = s.get("const") {
+        if c != v {
+            errors.push(format!("{at}: {v} is not the const {c}"));
+        }
+    }
+    if let Some(e) = s.get("enum").and_then(Value::as_array) {
+        if !e.contains(v) {
+            errors.push(format!("{at}: {v} is not one of {e:?}"));
+        }
+    }
+    if let Some(t) = s.get("type") {
+        let types: Vec<&str> = match t {
+            Value::String(t) => vec![t.as_str()],
+            Value::Array(a) => a.iter().filter_map(Value::as_str).collect(),
+            _ => vec![],
+        };
+        let ok = types.iter().any(|t| match *t {
+            "null" => v.is_null(),
+            "boolean" => v.is_boolean(),
+            "integer" => v.is_i64() || v.is_u64(),
+            "number" => v.is_number(),
+            "string" => v.is_string(),
+            "array" => v.is_array(),
+            "object" => v.is_object(),
+            _ => false,
+        });
+        if !ok {
+            errors.push(format!("{at}: {v} is not of type {t}"));
+            return;
+        }
+    }
+    if let Some(n) = v.as_f64() {
+        if s.get("minimum").and_then(Value::as_f64).is_some_and(|m| n < m) || s.get("maximum").and_then(Value::as_f64).is_some_and(|m| n > m) {
+            errors.push(format!("{at}: {v} is out of range"));
+        }
+    }
+    if let Some(o) = v.as_object() {
+        let props = s.get("properties").and_then(Value::as_object);
+        for r in s.get("required").and_then(Value::as_array).into_iter().flatten() {
+            if !o.contains_key(r.as_str().unwrap()) {
+                errors.push(format!("{at}: required property {r} is missing"));
+            }
+        }
+        for (k, child) in o {
+            match props.and_then(|p| p.get(k)) {
+                Some(ps) => validate(doc, ps, child, &format!("{at}/{k}"), errors),
+                None if s.get("additionalProperties") == Some(&json!(false)) => errors.push(format!("{at}: property {k} is not allowed")),
+                None => {}
+            }
+        }
+    }
+    if let Some(a) = v.as_array() {
+        if s.get("minItems").and_then(Value::as_u64).is_some_and(|m| (a.len() as u64) < m) || s.get("maxItems").and_then(Value::as_u64).is_some_and(|m| a.len() as u64 > m) {
+            errors.push(format!("{at}: {} items is out of range", a.len()));
+        }
+        if let Some(items) = s.get("items") {
+            for (i, item) in a.iter().enumerate() {
+                validate(doc, items, item, &format!("{at}/{i}"), errors);
+            }
+        }
+    }
+}
+
+fn passes(doc: &Value, s: &Value, v: &Value) -> bool {
+    let mut errors = Vec::new();
+    validate(doc, s, v, "", &mut errors);
+    errors.is_empty()
+}
+
+fn assert_valid(doc: &Value, s: &Value, v: &Value, what: &str) {
+    let mut errors = Vec::new();
+    validate(doc, s, v, "", &mut errors);
+    assert!(errors.is_empty(), "{what} does not match its schema:\n{}\n{v:#}", errors.join("\n"));
+}
+
+fn operation<'a>(doc: &'a Value, method: &str, path: &str) -> &'a Value {
+    doc["paths"].get(path).and_then(|p| p.get(method)).unwrap_or_else(|| panic!("{method} {path} is not documented"))
+}
+
+/// Checks a request body against the operation's documented request schema.
+fn check_request(doc: &Value, method: &str, path: &str, body: &Value) {
+    let s = &operation(doc, method, path)["requestBody"]["content"]["application/json"]["schema"];
+    assert!(!s.is_null(), "{method} {path} documents no JSON request body");
+    assert_valid(doc, s, body, &format!("request of {method} {path}"));
+}
+
+/// Checks that a reply's status is documented for the operation and its body matches.
+fn check_reply(doc: &Value, method: &str, path: &str, r: &Reply) {
+    let status = r.status.as_str();
+    let documented = operation(doc, method, path)["responses"].get(status).unwrap_or_else(|| panic!("{method} {path} answered {status}, which is not documented: {}", r.body));
+    match documented["content"].get("application/json") {
+        Some(c) => assert_valid(doc, &c["schema"], &r.body, &format!("{status} response of {method} {path}")),
+        None => assert!(r.body.is_null(), "{method} {path} {status} documents no body but sent {}", r.body),
+    }
+}
+
+#[tokio::test]
+async fn document_is_openapi_3_1_and_documents_every_route() {
+    let s = TestServer::start().await;
+    let doc = fetch_document(&s).await;
+    assert_eq!(doc["openapi"], "3.1.0");
+    assert_eq!(doc["info"]["title"], "Omnichannel sync server");
+    assert_eq!(doc["info"]["version"], "1");
+    assert_eq!(doc["servers"], json!([{ "url": "/" }]));
+    let schemes = &doc["components"]["securitySchemes"];
+    for name in ["admin", "device"] {
+        assert_eq!(schemes[name]["type"], "http", "{name}");
+        assert_eq!(schemes[name]["scheme"], "bearer", "{name}");
+    }
+
+    let routes: BTreeSet<(String, String)> = ROUTES.iter().map(|(m, p)| (m.to_string(), p.to_string())).collect();
+    let mut documented = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, _) in item.as_object().expect("path item") {
+            assert!(METHODS.contains(&method.as_str()), "{path} has a non-method key {method}");
+            documented.insert((method.clone(), path.clone()));
+        }
+    }
+    let missing: Vec<_> = routes.difference(&documented).collect();
+    assert!(missing.is_empty(), "routes without documentation: {missing:?}");
+    let extra: Vec<_> = documented.difference(&routes).collect();
+    assert!(extra.is_empty(), "documented operations the router does not have: {extra:?}");
+
+    let mut ids = BTreeSet::new();
+    for (method, path) in ROUTES {
+        let op = operation(&doc, method, path);
+        let id = op["operationId"].as_str().unwrap_or_else(|| panic!("{method} {path} has no operationId"));
+        assert!(ids.insert(id.to_string()), "operationId {id} is used twice");
+        for key in ["summary", "description"] {
+            assert!(op[key].as_str().is_some_and(|t| !t.is_empty()), "{method} {path} has no {key}");
+        }
+        let security = op["security"].as_array().unwrap_or_else(|| panic!("{method} {path} lists no security"));
+        if PUBLIC.contains(path) {
+            assert!(security.is_empty(), "{method} {path} should need no token");
+        } else {
+            let scheme = if path.starts_with("/api/v1/sync/") { "device" } else { "admin" };
+            assert_eq!(security, &vec![json!({ scheme: [] })], "{method} {path}");
+            assert!(op["responses"].get("401").is_some(), "{method} {path} documents no 401");
+        }
+        let responses = op["responses"].as_object().unwrap();
+        assert!(responses.keys().any(|k| k.starts_with('2')), "{method} {path} documents no success");
+        for (status, r) in responses {
+            assert!(r["description"].is_string(), "{method} {path} {status} has no description");
+            if status.starts_with('4') || status.starts_with('5') {
+                assert_eq!(r["content"]["application/json"]["schema"], json!({ "$ref": "#/components/schemas/Error" }), "{method} {path} {status}");
+            }
+        }
+        let path_params: BTreeSet<&str> = path.split('/').filter_map(|seg| seg.strip_prefix('{')?.strip_suffix('}')).collect();
+        let declared: BTreeSet<&str> = op["parameters"].as_array().into_iter().flatten().filter(|p| p["in"] == "path").map(|p| p["name"].as_str().unwrap()).collect();
+        assert_eq!(path_params, declared, "{method} {path} path parameters");
+    }
+
+    let pull = operation(&doc, "get", "/api/v1/sync/pull")["parameters"].as_array().unwrap().clone();
+    assert_eq!((&pull[0]["name"], &pull[0]["in"], &pull[0]["required"], &pull[0]["schema"]["type"]), (&json!("cursor"), &json!("query"), &json!(true), &json!("string")));
+    assert_eq!(pull[1]["name"], "limit");
+    assert_eq!(pull[1]["required"], false);
+    assert_eq!((pull[1]["schema"]["minimum"].as_u64(), pull[1]["schema"]["maximum"].as_u64()), (Some(1), Some(5000)));
+}
+
+#[tokio::test]
+async fn every_ref_resolves_to_a_component_schema() {
+    let s = TestServer::start().await;
+    let doc = fetch_document(&s).await;
+    let mut refs = Vec::new();
+    collect_refs(&doc, "#".into(), &mut refs);
+    assert!(refs.len() > 100, "suspiciously few $refs: {}", refs.len());
+    let mut used = BTreeSet::new();
+    for (at, r) in &refs {
+        let name = r.strip_prefix("#/components/schemas/").unwrap_or_else(|| panic!("{at}: $ref {r} does not point at a component schema"));
+        assert!(doc["components"]["schemas"].get(name).is_some(), "{at}: $ref {r} does not resolve");
+        used.insert(name.to_string());
+    }
+    // Every schema is used somewhere (the document has no dead parts).
+    for name in doc["components"]["schemas"].as_object().unwrap().keys() {
+        assert!(used.contains(name), "component schema {name} is never referenced");
+    }
+    // Tagged enums carry their tag as a required const in each variant.
+    for (name, tag) in [("Op", "kind"), ("HandOverVerification", "method"), ("OpOutcome", "status"), ("Change", "entity")] {
+        for v in schema(&doc, name)["oneOf"].as_array().unwrap() {
+            let variant = resolve(&doc, v["$ref"].as_str().unwrap());
+            assert!(variant["properties"][tag]["const"].is_string(), "{name}: a variant lacks the {tag} const");
+            assert!(variant["required"].as_array().unwrap().contains(&json!(tag)), "{name}: a variant does not require {tag}");
+        }
+    }
+}
+
+/// Runs a store flow over HTTP and checks every request and reply against the document.
+#[tokio::test]
+async fn real_requests_and_replies_match_the_document() {
+    let s = TestServer::with_fixture().await;
+    let doc = fetch_document(&s).await;
+    let d = &doc;
+
+    // The checker itself catches wrong shapes.
+    let sref = |name: &str| json!({ "$ref": format!("#/components/schemas/{name}") });
+    assert!(!passes(d, &sref("Order"), &json!({})));
+    assert!(!passes(d, &sref("Qty"), &json!(0)));
+    assert!(!passes(d, &sref("Change"), &json!({ "entity": "style", "code": "S", "name": "n", "category": "c", "list_price": 1, "extra": 1 })));
+    assert!(passes(d, &sref("Change"), &json!({ "entity": "style", "code": "S", "name": "n", "category": "c", "list_price": 1 })));
+    assert!(!passes(d, &sref("Op"), &json!({ "kind": "StartPick", "fulfillment_order_id": "x", "lines": [] })));
+    assert!(passes(d, &sref("OpOutcome"), &json!({ "status": "applied" })));
+    assert!(!passes(d, &sref("OpOutcome"), &json!({ "status": "rejected" })));
+
+    let r = send_json(&s, reqwest::Method::GET, "/healthz", None, None).await;
+    check_reply(d, "get", "/healthz", &r);
+
+    let fixture = serde_json::to_value(common::fixture()).unwrap();
+    check_request(d, "post", "/api/v1/import", &fixture);
+    let r = s.admin_post("/api/v1/import", fixture).await;
+    assert_eq!(r.status, StatusCode::OK);
+    check_reply(d, "post", "/api/v1/import", &r);
+    let r = s.admin_post("/api/v1/import", json!({ "nodes": [], "bogus": 1 })).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    check_reply(d, "post", "/api/v1/import", &r);
+    let r = s.raw(reqwest::Method::POST, "/api/v1/import", Some(ADMIN), "text/plain", b"{}".to_vec()).await;
+    assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    check_reply(d, "post", "/api/v1/import", &r);
+    let r = s.raw(reqwest::Method::POST, "/api/v1/import", None, "application/json", b"{}".to_vec()).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    check_reply(d, "post", "/api/v1/import", &r);
+
+    let adj = json!({ "batch_id": "ERP-1", "lines": [{ "node_code": "WH-1", "sku_code": "SKU-3", "quality": "defective", "delta": 2, "note": "found" }] });
+    check_request(d, "post", "/api/v1/stock/adjustments", &adj);
+    let r = s.admin_post("/api/v1/stock/adjustments", adj).await;
+    assert_eq!(r.status, StatusCode::OK);
+    check_reply(d, "post", "/api/v1/stock/adjustments", &r);
+
+    let r = s.admin_get("/api/v1/stock?node=STORE-A").await;
+    assert_eq!(r.status, StatusCode::OK);
+    check_reply(d, "get", "/api/v1/stock", &r);
+    let r = s.admin_get("/api/v1/stock?sku=SKU-1").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    check_reply(d, "get", "/api/v1/stock", &r);
+
+    let hold = json!({ "reference": "cart-1", "node_code": "WH-1", "sku_code": "SKU-2", "qty": 3 });
+    check_request(d, "post", "/api/v1/reservations", &hold);
+    let r = s.admin_post("/api/v1/reservations", hold.clone()).await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    check_reply(d, "post", "/api/v1/reservations", &r);
+    let id = r.body["id"].as_str().unwrap().to_string();
+    let r = s.admin_post("/api/v1/reservations", hold).await;
+    assert_eq!(r.status, StatusCode::OK);
+    check_reply(d, "post", "/api/v1/reservations", &r);
+    let r = s.admin_post("/api/v1/reservations", json!({ "reference": "cart-2", "node_code": "WH-1", "sku_code": "SKU-2", "qty": 100000 })).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    check_reply(d, "post", "/api/v1/reservations", &r);
+    let r = s.admin_delete(&format!("/api/v1/reservations/{id}")).await;
+    assert_eq!(r.status, StatusCode::OK);
+    check_reply(d, "delete", "/api/v1/reservations/{id}", &r);
+    let r = s.admin_delete("/api/v1/reservations/nope").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    check_reply(d, "delete", "/api/v1/reservations/{id}", &r);
+
+    let pickup = order("TM-1", "pickup", Some("STORE-A"), &[("SKU-1", 1)]);
+    check_request(d, "post", "/api/v1/orders", &pickup);
+    let r = s.admin_post("/api/v1/orders", pickup.clone()).await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    check_reply(d, "post", "/api/v1/orders", &r);
+    let order_id = r.body["id"].as_str().unwrap().to_string();
+    let fo = r.body["fulfillment_orders"][0]["id"].as_str().unwrap().to_string();
+    let r = s.admin_post("/api/v1/orders", pickup).await;
+    assert_eq!(r.status, StatusCode::OK);
+    check_reply(d, "post", "/api/v1/orders", &r);
+    let ship = order("TM-2", "ship", None, &[("SKU-3", 1)]);
+    check_request(d, "post", "/api/v1/orders", &ship);
+    let r = s.admin_post("/api/v1/orders", ship).await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let ship_id = r.body["id"].as_str().unwrap().to_string();
+    let r = s.admin_get(&format!("/api/v1/orders/{order_id}")).await;
+    assert_eq!(r.status, StatusCode::OK);
+    check_reply(d, "get", "/api/v1/orders/{id}", &r);
+    let r = s.admin_get("/api/v1/orders/not-a-uuid").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    check_reply(d, "get", "/api/v1/orders/{id}", &r);
+    let r = s.admin_post(&format!("/api/v1/orders/{ship_id}/cancel"), Value::Null).await;
+    assert_eq!(r.status, StatusCode::OK);
+    check_reply(d, "post", "/api/v1/orders/{id}/cancel", &r);
+    let r = s.admin_post(&format!("/api/v1/fulfillment-orders/{fo}/delivered"), Value::Null).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    check_reply(d, "post", "/api/v1/fulfillment-orders/{id}/delivered", &r);
+
+    let code_req = json!({ "store_code": "STORE-A" });
+    check_request(d, "post", "/api/v1/enrollment-codes", &code_req);
+    let r = s.admin_post("/api/v1/enrollment-codes", code_req).await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    check_reply(d, "post", "/api/v1/enrollment-codes", &r);
+    let r = s.admin_post("/api/v1/enrollment-codes", json!({ "store_code": "WH-1" })).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    check_reply(d, "post", "/api/v1/enrollment-codes", &r);
+    let enroll = json!({ "code": r_code(&s).await, "device_name": "Counter tablet 1", "protocol_version": 1 });
+    check_request(d, "post", "/api/v1/enroll", &enroll);
+    let r = send_json(&s, reqwest::Method::POST, "/api/v1/enroll", None, Some(enroll.clone())).await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    check_reply(d, "post", "/api/v1/enroll", &r);
+    let token = r.body["token"].as_str().unwrap().to_string();
+    let device_id = r.body["device_id"].as_str().unwrap().to_string();
+    let r = send_json(&s, reqwest::Method::POST, "/api/v1/enroll", None, Some(enroll)).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    check_reply(d, "post", "/api/v1/enroll", &r);
+
+    // Pull everything: every entity kind appears and matches its Change variant.
+    let mut cursor = "0".to_string();
+    let mut entities = BTreeSet::new();
+    for _ in 0..100 {
+        let r = s.device_get(&token, &format!("/api/v1/sync/pull?cursor={cursor}&limit=4")).await;
+        assert_eq!(r.status, StatusCode::OK);
+        check_reply(d, "get", "/api/v1/sync/pull", &r);
+        entities.extend(r.body["changes"].as_array().unwrap().iter().map(|c| c["entity"].as_str().unwrap().to_string()));
+        cursor = r.body["cursor"].as_str().unwrap().to_string();
+        if r.body["has_more"] == false {
+            break;
+        }
+    }
+    for e in ["node", "style", "sku", "staff", "stock", "fulfillment_order"] {
+        assert!(entities.contains(e), "no {e} change was pulled: {entities:?}");
+    }
+    let r = s.device_get(&token, "/api/v1/sync/pull?cursor=zzz").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    check_reply(d, "get", "/api/v1/sync/pull", &r);
+    let r = s.device_get("wrong-token", "/api/v1/sync/pull?cursor=0").await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    check_reply(d, "get", "/api/v1/sync/pull", &r);
+
+    // Push the pickup flow, a wrong pickup code (a flagged conflict) and an unknown order.
+    let staff = "STORE-A-A";
+    let push = batch(1, staff, vec![
+        json!({ "kind": "AcceptFulfillment", "fulfillment_order_id": fo }),
+        json!({ "kind": "StartPick", "fulfillment_order_id": fo }),
+        json!({ "kind": "ConfirmPick", "fulfillment_order_id": fo, "lines": [{ "line_no": 1, "picked": 1 }], "shortage_reason": null }),
+        json!({ "kind": "MarkReady", "fulfillment_order_id": fo }),
+        json!({ "kind": "HandOver", "fulfillment_order_id": fo, "verification": { "method": "pickup_code", "code": "00000000" } }),
+        json!({ "kind": "StartPick", "fulfillment_order_id": uuid::Uuid::now_v7() }),
+        json!({ "kind": "CountStock", "count_id": uuid::Uuid::now_v7(), "lines": [{ "sku_code": "SKU-2", "quality": "sellable", "counted": 1, "expected": 2 }] }),
+    ]);
+    check_request(d, "post", "/api/v1/sync/push", &push);
+    let r = s.device_post(&token, "/api/v1/sync/push", push).await;
+    assert_eq!(r.status, StatusCode::OK);
+    check_reply(d, "post", "/api/v1/sync/push", &r);
+    let statuses: Vec<&str> = r.body["results"].as_array().unwrap().iter().map(|x| x["outcome"]["status"].as_str().unwrap()).collect();
+    assert!(statuses.contains(&"applied") && statuses.contains(&"rejected") && statuses.contains(&"conflict"), "{statuses:?}");
+    let r = s.device_post(&token, "/api/v1/sync/push", batch(20, staff, vec![json!({ "kind": "MarkReady", "fulfillment_order_id": fo })])).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    check_reply(d, "post", "/api/v1/sync/push", &r);
+    let r = s.device_post(&token, "/api/v1/sync/push", batch(8, staff, vec![json!({ "kind": "Teleport" })])).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    check_reply(d, "post", "/api/v1/sync/push", &r);
+    let r = s.device_get(&token, &format!("/api/v1/sync/pull?cursor={cursor}")).await;
+    check_reply(d, "get", "/api/v1/sync/pull", &r);
+
+    let r = s.admin_post("/api/v1/notifications/claim?limit=10", Value::Null).await;
+    assert_eq!(r.status, StatusCode::OK);
+    check_reply(d, "post", "/api/v1/notifications/claim", &r);
+    assert!(!r.body.as_array().unwrap().is_empty());
+    let r = s.admin_get("/api/v1/conflicts").await;
+    assert_eq!(r.status, StatusCode::OK);
+    check_reply(d, "get", "/api/v1/conflicts", &r);
+    assert!(!r.body.as_array().unwrap().is_empty());
+    let r = s.admin_get("/api/v1/conflicts?limit=-1").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    check_reply(d, "get", "/api/v1/conflicts", &r);
+    let r = s.admin_get("/api/v1/stock/audit").await;
+    assert_eq!(r.status, StatusCode::OK);
+    check_reply(d, "get", "/api/v1/stock/audit", &r);
+
+    let r = s.admin_get("/api/v1/devices?store=STORE-A").await;
+    assert_eq!(r.status, StatusCode::OK);
+    check_reply(d, "get", "/api/v1/devices", &r);
+    let r = s.admin_post(&format!("/api/v1/devices/{device_id}/revoke"), Value::Null).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    check_reply(d, "post", "/api/v1/devices/{id}/revoke", &r);
+    let r = s.admin_post("/api/v1/devices/nope/revoke", Value::Null).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    check_reply(d, "post", "/api/v1/devices/{id}/revoke", &r);
+    let r = s.device_get(&token, "/api/v1/sync/events").await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    check_reply(d, "get", "/api/v1/sync/events", &r);
+}
+
+/// A fresh enrolment code for STORE-A.
+async fn r_code(s: &TestServer) -> String {
+    let r = s.admin_post("/api/v1/enrollment-codes", json!({ "store_code": "STORE-A" })).await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    r.body["code"].as_str().unwrap().to_string()
+}
+
+/// A request with an optional JSON body and optional token.
+async fn send_json(s: &TestServer, method: reqwest::Method, path: &str, token: Option<&str>, body: Option<Value>) -> Reply {
+    let bytes = body.map(|b| serde_json::to_vec(&b).unwrap()).unwrap_or_default();
+    s.raw(method, path, token, "application/json", bytes).await
+}
