@@ -25,16 +25,86 @@ const SOCK_SIZES: &[&str] = &["S", "M", "L"];
 const ONE_SIZE: &[&str] = &["F"];
 
 const CATEGORIES: &[Category] = &[
-    Category { slug: "running-shoes", label: "跑鞋", price: (49_900, 129_900), sizes: SHOE_SIZES, colours: (4, 5), series: &["疾风", "凌云", "飞驰", "追风", "破风", "星途"] },
-    Category { slug: "basketball-shoes", label: "篮球鞋", price: (59_900, 129_900), sizes: SHOE_SIZES, colours: (4, 5), series: &["烈焰", "雷霆", "天际", "霸道", "突破"] },
-    Category { slug: "training-tees", label: "训练T恤", price: (9_900, 29_900), sizes: APPAREL_SIZES, colours: (4, 5), series: &["速干", "冰感", "轻量", "基础"] },
-    Category { slug: "hoodies", label: "连帽卫衣", price: (29_900, 59_900), sizes: APPAREL_SIZES, colours: (4, 5), series: &["城市", "复古", "加绒", "经典"] },
-    Category { slug: "track-pants", label: "运动长裤", price: (19_900, 45_900), sizes: APPAREL_SIZES, colours: (4, 5), series: &["束脚", "针织", "机能", "梭织"] },
-    Category { slug: "jackets", label: "夹克", price: (39_900, 99_900), sizes: APPAREL_SIZES, colours: (4, 5), series: &["防风", "三合一", "羽绒", "软壳"] },
-    Category { slug: "shorts", label: "运动短裤", price: (9_900, 25_900), sizes: APPAREL_SIZES, colours: (4, 5), series: &["速干", "跑步", "篮球"] },
-    Category { slug: "socks", label: "运动袜", price: (3_900, 9_900), sizes: SOCK_SIZES, colours: (3, 5), series: &["毛巾底", "船袜", "中筒", "压缩"] },
-    Category { slug: "caps", label: "棒球帽", price: (9_900, 19_900), sizes: ONE_SIZE, colours: (3, 5), series: &["经典", "速干", "刺绣"] },
-    Category { slug: "bags", label: "双肩包", price: (14_900, 49_900), sizes: ONE_SIZE, colours: (2, 4), series: &["通勤", "训练", "大容量"] },
+    Category {
+        slug: "running-shoes",
+        label: "跑鞋",
+        price: (49_900, 129_900),
+        sizes: SHOE_SIZES,
+        colours: (4, 5),
+        series: &["疾风", "凌云", "飞驰", "追风", "破风", "星途"],
+    },
+    Category {
+        slug: "basketball-shoes",
+        label: "篮球鞋",
+        price: (59_900, 129_900),
+        sizes: SHOE_SIZES,
+        colours: (4, 5),
+        series: &["烈焰", "雷霆", "天际", "霸道", "突破"],
+    },
+    Category {
+        slug: "training-tees",
+        label: "训练T恤",
+        price: (9_900, 29_900),
+        sizes: APPAREL_SIZES,
+        colours: (4, 5),
+        series: &["速干", "冰感", "轻量", "基础"],
+    },
+    Category {
+        slug: "hoodies",
+        label: "连帽卫衣",
+        price: (29_900, 59_900),
+        sizes: APPAREL_SIZES,
+        colours: (4, 5),
+        series: &["城市", "复古", "加绒", "经典"],
+    },
+    Category {
+        slug: "track-pants",
+        label: "运动长裤",
+        price: (19_900, 45_900),
+        sizes: APPAREL_SIZES,
+        colours: (4, 5),
+        series: &["束脚", "针织", "机能", "梭织"],
+    },
+    Category {
+        slug: "jackets",
+        label: "夹克",
+        price: (39_900, 99_900),
+        sizes: APPAREL_SIZES,
+        colours: (4, 5),
+        series: &["防风", "三合一", "羽绒", "软壳"],
+    },
+    Category {
+        slug: "shorts",
+        label: "运动短裤",
+        price: (9_900, 25_900),
+        sizes: APPAREL_SIZES,
+        colours: (4, 5),
+        series: &["速干", "跑步", "篮球"],
+    },
+    Category {
+        slug: "socks",
+        label: "运动袜",
+        price: (3_900, 9_900),
+        sizes: SOCK_SIZES,
+        colours: (3, 5),
+        series: &["毛巾底", "船袜", "中筒", "压缩"],
+    },
+    Category {
+        slug: "caps",
+        label: "棒球帽",
+        price: (9_900, 19_900),
+        sizes: ONE_SIZE,
+        colours: (3, 5),
+        series: &["经典", "速干", "刺绣"],
+    },
+    Category {
+        slug: "bags",
+        label: "双肩包",
+        price: (14_900, 49_900),
+        sizes: ONE_SIZE,
+        colours: (2, 4),
+        series: &["通勤", "训练", "大容量"],
+    },
 ];
 
 /// Category of the n-th style: a fixed 20-slot rhythm so the SKU count scales linearly with
@@ -44,8 +114,16 @@ const RHYTHM: [usize; 20] = [0, 2, 1, 3, 0, 4, 2, 5, 1, 0, 6, 2, 3, 7, 0, 4, 1, 
 const VARIANTS: &[&str] = &["", " Pro", " Lite", " Max", " 2", " 3", " 4", " Elite"];
 
 const COLOURS: &[(&str, &str)] = &[
-    ("BLK", "黑色"), ("WHT", "白色"), ("GRY", "灰色"), ("NVY", "藏青"), ("RED", "中国红"),
-    ("BLU", "湖蓝"), ("GRN", "墨绿"), ("PNK", "樱花粉"), ("BEG", "米白"), ("ORG", "荧光橙"),
+    ("BLK", "黑色"),
+    ("WHT", "白色"),
+    ("GRY", "灰色"),
+    ("NVY", "藏青"),
+    ("RED", "中国红"),
+    ("BLU", "湖蓝"),
+    ("GRN", "墨绿"),
+    ("PNK", "樱花粉"),
+    ("BEG", "米白"),
+    ("ORG", "荧光橙"),
 ];
 
 /// Highest SKU count the barcode numbering supports (see [`barcode`]).
@@ -99,7 +177,11 @@ pub(crate) fn build(styles: usize, rng: &mut StdRng) -> Catalogue {
         let price = shelf_price(c.price, rng);
         cat.styles.push(Style {
             code: code.clone(),
-            name: if variant.is_empty() { format!("{series}{}", c.label) } else { format!("{series}{variant} {}", c.label) },
+            name: if variant.is_empty() {
+                format!("{series}{}", c.label)
+            } else {
+                format!("{series}{variant} {}", c.label)
+            },
             category: c.slug.to_string(),
             list_price: Fen(price),
         });
@@ -148,7 +230,11 @@ fn add_kits(cat: &mut Catalogue, parts: &[Vec<(usize, String)>; 3]) {
     for ((tee, tee_sku), (shorts, shorts_sku)) in parts[1].iter().zip(&parts[2]).take(5) {
         let (t, s) = (&cat.styles[*tee], &cat.styles[*shorts]);
         let price = (t.list_price.0 + s.list_price.0) * 85 / 100;
-        kits.push((format!("{} + {} 训练套装", t.name, s.name), price, vec![(tee_sku.clone(), 1), (shorts_sku.clone(), 1)]));
+        kits.push((
+            format!("{} + {} 训练套装", t.name, s.name),
+            price,
+            vec![(tee_sku.clone(), 1), (shorts_sku.clone(), 1)],
+        ));
     }
     for (k, (name, price, components)) in kits.into_iter().enumerate() {
         let price = Fen((price / 1000).max(1) * 1000 - 100);

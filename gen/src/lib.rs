@@ -115,7 +115,8 @@ pub fn import_requests(bundle: &ImportBundle) -> Vec<ImportBundle> {
     let sku_chunks: Vec<_> = bundle.skus.chunks(SKUS_PER_REQUEST).collect();
     let n = sku_chunks.len().max(1);
     for i in 0..n {
-        let mut req = ImportBundle { skus: sku_chunks.get(i).map(|c| c.to_vec()).unwrap_or_default(), ..Default::default() };
+        let mut req =
+            ImportBundle { skus: sku_chunks.get(i).map(|c| c.to_vec()).unwrap_or_default(), ..Default::default() };
         if i == 0 {
             req.nodes = bundle.nodes.clone();
             req.styles = bundle.styles.clone();

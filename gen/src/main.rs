@@ -119,7 +119,10 @@ fn write(out: &Path, d: &Dataset) -> Result<()> {
         ..Default::default()
     };
     write_json(&out.join("catalogue.json"), &catalogue)?;
-    write_json(&out.join("staff.json"), &shared::import::ImportBundle { staff: b.staff.clone(), ..Default::default() })?;
+    write_json(
+        &out.join("staff.json"),
+        &shared::import::ImportBundle { staff: b.staff.clone(), ..Default::default() },
+    )?;
 
     let mut csv = csv::Writer::from_path(out.join("stock.csv")).context("cannot create stock.csv")?;
     csv.write_record(["node_code", "sku_code", "quality", "on_hand", "safety"])?;
@@ -155,19 +158,13 @@ async fn post<T: Serialize + ?Sized>(
     token: &str,
     body: &T,
 ) -> Result<(StatusCode, serde_json::Value)> {
-    let resp = client
-        .post(format!("{server}{path}"))
-        .bearer_auth(token)
-        .json(body)
-        .send()
-        .await
-        .map_err(|e| {
-            if e.is_connect() || e.is_timeout() {
-                anyhow!("cannot reach the sync server at {server}: {e} — is it running?")
-            } else {
-                anyhow!("request to {server}{path} failed: {e}")
-            }
-        })?;
+    let resp = client.post(format!("{server}{path}")).bearer_auth(token).json(body).send().await.map_err(|e| {
+        if e.is_connect() || e.is_timeout() {
+            anyhow!("cannot reach the sync server at {server}: {e} — is it running?")
+        } else {
+            anyhow!("request to {server}{path} failed: {e}")
+        }
+    })?;
     let status = resp.status();
     let text = resp.text().await.with_context(|| format!("reading the answer of {path}"))?;
     let value = serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text));
@@ -197,7 +194,8 @@ async fn seed(server: &str, token: &str, data: Dataset) -> Result<()> {
 
     bar.set_message("importing master data and stock");
     for req in &requests {
-        let (status, answer) = post(&client, server, "/api/v1/import", token, req).await.inspect_err(|_| bar.abandon())?;
+        let (status, answer) =
+            post(&client, server, "/api/v1/import", token, req).await.inspect_err(|_| bar.abandon())?;
         if !status.is_success() {
             bar.abandon();
             bail!("the server refused the import ({status}): {}", error_text(&answer));

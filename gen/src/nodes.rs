@@ -79,7 +79,13 @@ pub(crate) fn build(stores: usize) -> Vec<Node> {
             (format!("{code}-{}", round + 1), format!("{name}{}号店", round + 1), lat + off, lon - off)
         };
         // The demo store takes far more online orders than a normal store would.
-        let daily_capacity = if i == 0 { 500 } else if same_city { 300 } else { 150 };
+        let daily_capacity = if i == 0 {
+            500
+        } else if same_city {
+            300
+        } else {
+            150
+        };
         nodes.push(Node {
             code,
             name,

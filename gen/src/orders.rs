@@ -14,8 +14,12 @@ use shared::node::{GeoPoint, Node};
 use shared::order::{Channel, ChannelOrderInput, Customer, OrderLineInput};
 use shared::{Fen, Qty};
 
-const CHANNELS: [(Channel, &str, f64); 4] =
-    [(Channel::Tmall, "TM", 35.0), (Channel::Jd, "JD", 25.0), (Channel::Douyin, "DY", 25.0), (Channel::MiniProgram, "MP", 15.0)];
+const CHANNELS: [(Channel, &str, f64); 4] = [
+    (Channel::Tmall, "TM", 35.0),
+    (Channel::Jd, "JD", 25.0),
+    (Channel::Douyin, "DY", 25.0),
+    (Channel::MiniProgram, "MP", 15.0),
+];
 
 /// Share of pickup and same-city orders sent to the demo store, so the demo has tasks.
 const DEMO_SHARE: f64 = 0.5;

@@ -126,11 +126,8 @@ fn orders_fit_the_stock_in_sequence() {
             }
             FulfillmentKind::SameCity => {
                 let at = o.customer.location.unwrap();
-                let mut near: Vec<_> = b
-                    .nodes
-                    .iter()
-                    .filter(|n| n.capabilities.same_city && n.location.distance_km(&at) <= 5.0)
-                    .collect();
+                let mut near: Vec<_> =
+                    b.nodes.iter().filter(|n| n.capabilities.same_city && n.location.distance_km(&at) <= 5.0).collect();
                 near.sort_by(|x, y| x.location.distance_km(&at).total_cmp(&y.location.distance_km(&at)));
                 // The generator places the customer nearest to the store holding the lines.
                 let node = near.first().expect("a same-city store within 5 km");
@@ -147,7 +144,9 @@ fn orders_fit_the_stock_in_sequence() {
                         .nodes
                         .iter()
                         .filter(|n| n.capabilities.ship)
-                        .find(|n| avail.get(&(n.code.as_str(), l.sku_code.as_str())).copied().unwrap_or(0) >= l.qty.get())
+                        .find(|n| {
+                            avail.get(&(n.code.as_str(), l.sku_code.as_str())).copied().unwrap_or(0) >= l.qty.get()
+                        })
                         .expect("some node ships the line");
                     *avail.get_mut(&(node.code.as_str(), l.sku_code.as_str())).unwrap() -= l.qty.get();
                 }

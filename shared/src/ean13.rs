@@ -21,11 +21,7 @@ pub enum Ean13Error {
 
 /// Computes the check digit for the first 12 digits.
 pub fn check_digit(first12: &[u8; 12]) -> u8 {
-    let sum: u32 = first12
-        .iter()
-        .enumerate()
-        .map(|(i, d)| *d as u32 * if i % 2 == 0 { 1 } else { 3 })
-        .sum();
+    let sum: u32 = first12.iter().enumerate().map(|(i, d)| *d as u32 * if i % 2 == 0 { 1 } else { 3 }).sum();
     ((10 - sum % 10) % 10) as u8
 }
 

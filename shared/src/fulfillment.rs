@@ -188,8 +188,16 @@ mod tests {
     use FulfillmentState as S;
 
     const EVENTS: [FulfillmentEvent; 10] = [
-        E::Accept, E::Reject, E::StartPick, E::ConfirmPick, E::MarkReady, E::HandOver,
-        E::RequestCourier, E::Dispatch, E::Deliver, E::Cancel,
+        E::Accept,
+        E::Reject,
+        E::StartPick,
+        E::ConfirmPick,
+        E::MarkReady,
+        E::HandOver,
+        E::RequestCourier,
+        E::Dispatch,
+        E::Deliver,
+        E::Cancel,
     ];
     const KINDS: [FulfillmentKind; 3] = [FulfillmentKind::Ship, FulfillmentKind::Pickup, FulfillmentKind::SameCity];
 

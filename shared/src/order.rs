@@ -7,7 +7,6 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-
 /// Where an order came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -246,7 +245,6 @@ pub fn line_refund(paid: i64, qty: i64, already_returned: i64, returning: i64) -
     let before = already_returned.min(qty);
     paid * after / qty - paid * before / qty
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -348,7 +348,6 @@ pub enum Change {
     Staff(StaffRecord),
 }
 
-
 /// The store's stock of one SKU and quality.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StockRecord {
@@ -437,7 +436,9 @@ pub fn enrollment_qr_payload(server_url: &str, code: &str) -> String {
 pub fn parse_enrollment_qr(payload: &str) -> Option<(String, String)> {
     let mut parts = payload.trim().splitn(3, '|');
     match (parts.next(), parts.next(), parts.next()) {
-        (Some("OMNI-ENROLL"), Some(url), Some(code)) if !url.is_empty() && !code.is_empty() => Some((url.to_string(), code.to_string())),
+        (Some("OMNI-ENROLL"), Some(url), Some(code)) if !url.is_empty() && !code.is_empty() => {
+            Some((url.to_string(), code.to_string()))
+        }
         _ => None,
     }
 }

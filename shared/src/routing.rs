@@ -86,7 +86,12 @@ pub fn plan(target: Option<GeoPoint>, candidates: &[Candidate], needs: &[Need], 
     if let Some(c) = whole {
         let assignments = needs
             .iter()
-            .map(|n| Assignment { node_code: c.node_code.clone(), line_no: n.line_no, sku_code: n.sku_code.clone(), qty: n.qty })
+            .map(|n| Assignment {
+                node_code: c.node_code.clone(),
+                line_no: n.line_no,
+                sku_code: n.sku_code.clone(),
+                qty: n.qty,
+            })
             .collect();
         return Plan { assignments, unplaced: Vec::new() };
     }
@@ -109,16 +114,13 @@ pub fn plan(target: Option<GeoPoint>, candidates: &[Candidate], needs: &[Need], 
                 })
                 .sum()
         };
-        let best = pool
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (i, cover(c)))
-            .filter(|(_, units)| *units > 0)
-            .max_by(|(ia, ua), (ib, ub)| {
+        let best = pool.iter().enumerate().map(|(i, c)| (i, cover(c))).filter(|(_, units)| *units > 0).max_by(
+            |(ia, ua), (ib, ub)| {
                 ua.cmp(ub)
                     .then(distance(target, &pool[*ib]).total_cmp(&distance(target, &pool[*ia])))
                     .then(pool[*ib].node_code.cmp(&pool[*ia].node_code))
-            });
+            },
+        );
         let Some((i, _)) = best else { break };
         let node = pool.remove(i);
         let mut avail = node.available.clone();
@@ -128,7 +130,12 @@ pub fn plan(target: Option<GeoPoint>, candidates: &[Candidate], needs: &[Need], 
             if take > 0 {
                 *a -= take;
                 n.qty -= take;
-                assignments.push(Assignment { node_code: node.node_code.clone(), line_no: n.line_no, sku_code: n.sku_code.clone(), qty: take });
+                assignments.push(Assignment {
+                    node_code: node.node_code.clone(),
+                    line_no: n.line_no,
+                    sku_code: n.sku_code.clone(),
+                    qty: take,
+                });
             }
         }
         remaining.retain(|n| n.qty > 0);
@@ -158,7 +165,11 @@ mod tests {
 
     #[test]
     fn nearest_node_that_fills_everything_wins() {
-        let c = [cand("FAR", 40.0, &[("A", 5), ("B", 5)]), cand("NEAR", 31.1, &[("A", 5), ("B", 5)]), cand("NEAREST", 31.0, &[("A", 5)])];
+        let c = [
+            cand("FAR", 40.0, &[("A", 5), ("B", 5)]),
+            cand("NEAR", 31.1, &[("A", 5), ("B", 5)]),
+            cand("NEAREST", 31.0, &[("A", 5)]),
+        ];
         let p = plan(Some(GeoPoint { lat: 31.0, lon: 121.0 }), &c, &[need(1, "A", 1), need(2, "B", 1)], true);
         assert_eq!(p.nodes(), vec!["NEAR".to_string()]);
         assert!(p.unplaced.is_empty());

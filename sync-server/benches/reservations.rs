@@ -44,12 +44,25 @@ fn bundle() -> ImportBundle {
             for (k, c) in digits.bytes().enumerate() {
                 d[k] = c - b'0';
             }
-            Sku { code: format!("B{i:05}"), style_code: "BENCH".into(), barcode: Ean13::from_first12(d), colour: "x".into(), size: "x".into(), list_price: Fen(100) }
+            Sku {
+                code: format!("B{i:05}"),
+                style_code: "BENCH".into(),
+                barcode: Ean13::from_first12(d),
+                colour: "x".into(),
+                size: "x".into(),
+                list_price: Fen(100),
+            }
         })
         .collect();
     let stock = skus
         .iter()
-        .map(|s| StockLevelInput { node_code: "BENCH-WH".into(), sku_code: s.code.clone(), quality: Quality::Sellable, on_hand: Count::new(100_000).unwrap(), safety: None })
+        .map(|s| StockLevelInput {
+            node_code: "BENCH-WH".into(),
+            sku_code: s.code.clone(),
+            quality: Quality::Sellable,
+            on_hand: Count::new(100_000).unwrap(),
+            safety: None,
+        })
         .collect();
     ImportBundle { nodes: vec![node], styles: vec![style], skus, stock, ..Default::default() }
 }
@@ -61,7 +74,8 @@ async fn http_rate(base: &str, hot: bool, seconds: u64, run: &str) -> f64 {
     let start = Instant::now();
     let mut tasks = Vec::new();
     for c in 0..CLIENTS {
-        let (client, ok, url, run) = (client.clone(), ok.clone(), format!("{base}/api/v1/reservations"), run.to_string());
+        let (client, ok, url, run) =
+            (client.clone(), ok.clone(), format!("{base}/api/v1/reservations"), run.to_string());
         tasks.push(tokio::spawn(async move {
             let mut rng = rand::rngs::StdRng::seed_from_u64(c as u64);
             let mut n = 0u64;
@@ -105,7 +119,12 @@ fn raw_rate(path: &std::path::Path, hot: bool, seconds: u64) -> f64 {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let seconds = args.iter().position(|a| a == "--seconds").and_then(|i| args.get(i + 1)).and_then(|s| s.parse().ok()).unwrap_or(5u64);
+    let seconds = args
+        .iter()
+        .position(|a| a == "--seconds")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(5u64);
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("bench.sqlite");
@@ -115,7 +134,13 @@ fn main() {
         service::write(storage.as_ref(), move |tx| stock::import(tx, &b)).await.unwrap();
         // The hot SKU needs more than one import row can hold: top it up to 10 million.
         let lines = (0..100)
-            .map(|_| StockAdjustment { node_code: "BENCH-WH".into(), sku_code: "B00000".into(), quality: Quality::Sellable, delta: 100_000, note: "bench".into() })
+            .map(|_| StockAdjustment {
+                node_code: "BENCH-WH".into(),
+                sku_code: "B00000".into(),
+                quality: Quality::Sellable,
+                delta: 100_000,
+                note: "bench".into(),
+            })
             .collect();
         let batch = StockAdjustmentBatch { batch_id: "hot".into(), lines };
         service::write(storage.as_ref(), move |tx| stock::adjust(tx, &batch)).await.unwrap();
@@ -134,6 +159,7 @@ fn main() {
         let raw = raw_rate(&path, hot, seconds);
         println!("{name:<28} {http:>14.0} {raw:>20.0} {:>8.3}", http / raw);
     }
-    let audit = rt.block_on(service::read(storage.as_ref(), |tx| Ok(sync_server::storage::ledger::audit(tx)?))).unwrap();
+    let audit =
+        rt.block_on(service::read(storage.as_ref(), |tx| Ok(sync_server::storage::ledger::audit(tx)?))).unwrap();
     println!("ledger audit after the run: {} balances, {} ledger mismatches (raw UPDATEs bypass the reservation table, so {} reservation mismatches are expected)", audit.balances, audit.ledger_mismatches.len(), audit.reservation_mismatches.len());
 }

@@ -37,7 +37,8 @@ pub enum ConfigError {
 /// Reads the config file, or defaults when there is none.
 pub fn load(path: Option<&Path>) -> Result<FileConfig, ConfigError> {
     let Some(path) = path else { return Ok(FileConfig::default()) };
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.display().to_string(), source })?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|source| ConfigError::Read { path: path.display().to_string(), source })?;
     toml::from_str(&text).map_err(|e| ConfigError::Parse { path: path.display().to_string(), message: e.to_string() })
 }
 

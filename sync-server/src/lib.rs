@@ -13,9 +13,5 @@ use std::sync::Arc;
 pub fn app(storage: Arc<dyn storage::Storage>, admin_token: &str) -> axum::Router {
     let notifier = events::Notifier::new();
     notifier.spawn_watcher(storage.clone());
-    http::router(http::AppState {
-        storage,
-        admin_token_digest: shared::secret::token_digest(admin_token),
-        notifier,
-    })
+    http::router(http::AppState { storage, admin_token_digest: shared::secret::token_digest(admin_token), notifier })
 }

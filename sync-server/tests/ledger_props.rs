@@ -8,8 +8,6 @@ use shared::Qty;
 use sync_server::service::{self, stock};
 use sync_server::storage::{ledger, Storage};
 
-#[path = "common/mod.rs"]
-#[allow(dead_code)]
 mod common;
 
 #[derive(Debug, Clone)]
@@ -21,7 +19,9 @@ enum Op {
 
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
-        (0usize..3, 0usize..3, -5i64..8).prop_filter("non-zero", |(_, _, d)| *d != 0).prop_map(|(node, sku, delta)| Op::Adjust { node, sku, delta }),
+        (0usize..3, 0usize..3, -5i64..8)
+            .prop_filter("non-zero", |(_, _, d)| *d != 0)
+            .prop_map(|(node, sku, delta)| Op::Adjust { node, sku, delta }),
         (0usize..3, 0usize..3, 1i64..6).prop_map(|(node, sku, qty)| Op::Hold { node, sku, qty }),
         (0usize..64).prop_map(|which| Op::Release { which }),
     ]
@@ -37,12 +37,25 @@ async fn run(storage: &dyn Storage, ops: Vec<Op>) -> Result<(), TestCaseError> {
             Op::Adjust { node, sku, delta } => {
                 let batch = StockAdjustmentBatch {
                     batch_id: format!("b{i}"),
-                    lines: vec![StockAdjustment { node_code: NODES[node].into(), sku_code: SKUS[sku].into(), quality: Quality::Sellable, delta, note: "prop".into() }],
+                    lines: vec![StockAdjustment {
+                        node_code: NODES[node].into(),
+                        sku_code: SKUS[sku].into(),
+                        quality: Quality::Sellable,
+                        delta,
+                        note: "prop".into(),
+                    }],
                 };
-                service::write(storage, move |tx| stock::adjust(tx, &batch)).await.map_err(|e| TestCaseError::fail(e.to_string()))?;
+                service::write(storage, move |tx| stock::adjust(tx, &batch))
+                    .await
+                    .map_err(|e| TestCaseError::fail(e.to_string()))?;
             }
             Op::Hold { node, sku, qty } => {
-                let req = ReservationRequest { reference: format!("r{i}"), node_code: NODES[node].into(), sku_code: SKUS[sku].into(), qty: Qty::new(qty).unwrap() };
+                let req = ReservationRequest {
+                    reference: format!("r{i}"),
+                    node_code: NODES[node].into(),
+                    sku_code: SKUS[sku].into(),
+                    qty: Qty::new(qty).unwrap(),
+                };
                 match service::write(storage, move |tx| stock::hold(tx, &req)).await {
                     Ok(h) => holds.push(h.reservation.id),
                     Err(e) => prop_assert_eq!(e.code, "insufficient_stock"),
@@ -51,7 +64,9 @@ async fn run(storage: &dyn Storage, ops: Vec<Op>) -> Result<(), TestCaseError> {
             Op::Release { which } => {
                 if !holds.is_empty() {
                     let id = holds[which % holds.len()].clone();
-                    service::write(storage, move |tx| stock::release_hold(tx, &id)).await.map_err(|e| TestCaseError::fail(e.to_string()))?;
+                    service::write(storage, move |tx| stock::release_hold(tx, &id))
+                        .await
+                        .map_err(|e| TestCaseError::fail(e.to_string()))?;
                 }
             }
         }

@@ -52,7 +52,9 @@ fn schema<'a>(doc: &'a Value, name: &str) -> &'a Value {
 }
 
 fn resolve<'a>(doc: &'a Value, reference: &str) -> &'a Value {
-    let name = reference.strip_prefix("#/components/schemas/").unwrap_or_else(|| panic!("$ref {reference} does not point at a component schema"));
+    let name = reference
+        .strip_prefix("#/components/schemas/")
+        .unwrap_or_else(|| panic!("$ref {reference} does not point at a component schema"));
     schema(doc, name)
 }
 
@@ -133,7 +135,9 @@ fn validate(doc: &Value, s: &Value, v: &Value, at: &str, errors: &mut Vec<String
         }
     }
     if let Some(n) = v.as_f64() {
-        if s.get("minimum").and_then(Value::as_f64).is_some_and(|m| n < m) || s.get("maximum").and_then(Value::as_f64).is_some_and(|m| n > m) {
+        if s.get("minimum").and_then(Value::as_f64).is_some_and(|m| n < m)
+            || s.get("maximum").and_then(Value::as_f64).is_some_and(|m| n > m)
+        {
             errors.push(format!("{at}: {v} is out of range"));
         }
     }
@@ -147,13 +151,17 @@ fn validate(doc: &Value, s: &Value, v: &Value, at: &str, errors: &mut Vec<String
         for (k, child) in o {
             match props.and_then(|p| p.get(k)) {
                 Some(ps) => validate(doc, ps, child, &format!("{at}/{k}"), errors),
-                None if s.get("additionalProperties") == Some(&json!(false)) => errors.push(format!("{at}: property {k} is not allowed")),
+                None if s.get("additionalProperties") == Some(&json!(false)) => {
+                    errors.push(format!("{at}: property {k} is not allowed"))
+                }
                 None => {}
             }
         }
     }
     if let Some(a) = v.as_array() {
-        if s.get("minItems").and_then(Value::as_u64).is_some_and(|m| (a.len() as u64) < m) || s.get("maxItems").and_then(Value::as_u64).is_some_and(|m| a.len() as u64 > m) {
+        if s.get("minItems").and_then(Value::as_u64).is_some_and(|m| (a.len() as u64) < m)
+            || s.get("maxItems").and_then(Value::as_u64).is_some_and(|m| a.len() as u64 > m)
+        {
             errors.push(format!("{at}: {} items is out of range", a.len()));
         }
         if let Some(items) = s.get("items") {
@@ -190,7 +198,9 @@ fn check_request(doc: &Value, method: &str, path: &str, body: &Value) {
 /// Checks that a reply's status is documented for the operation and its body matches.
 fn check_reply(doc: &Value, method: &str, path: &str, r: &Reply) {
     let status = r.status.as_str();
-    let documented = operation(doc, method, path)["responses"].get(status).unwrap_or_else(|| panic!("{method} {path} answered {status}, which is not documented: {}", r.body));
+    let documented = operation(doc, method, path)["responses"]
+        .get(status)
+        .unwrap_or_else(|| panic!("{method} {path} answered {status}, which is not documented: {}", r.body));
     match documented["content"].get("application/json") {
         Some(c) => assert_valid(doc, &c["schema"], &r.body, &format!("{status} response of {method} {path}")),
         None => assert!(r.body.is_null(), "{method} {path} {status} documents no body but sent {}", r.body),
@@ -245,16 +255,30 @@ async fn document_is_openapi_3_1_and_documents_every_route() {
         for (status, r) in responses {
             assert!(r["description"].is_string(), "{method} {path} {status} has no description");
             if status.starts_with('4') || status.starts_with('5') {
-                assert_eq!(r["content"]["application/json"]["schema"], json!({ "$ref": "#/components/schemas/Error" }), "{method} {path} {status}");
+                assert_eq!(
+                    r["content"]["application/json"]["schema"],
+                    json!({ "$ref": "#/components/schemas/Error" }),
+                    "{method} {path} {status}"
+                );
             }
         }
-        let path_params: BTreeSet<&str> = path.split('/').filter_map(|seg| seg.strip_prefix('{')?.strip_suffix('}')).collect();
-        let declared: BTreeSet<&str> = op["parameters"].as_array().into_iter().flatten().filter(|p| p["in"] == "path").map(|p| p["name"].as_str().unwrap()).collect();
+        let path_params: BTreeSet<&str> =
+            path.split('/').filter_map(|seg| seg.strip_prefix('{')?.strip_suffix('}')).collect();
+        let declared: BTreeSet<&str> = op["parameters"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|p| p["in"] == "path")
+            .map(|p| p["name"].as_str().unwrap())
+            .collect();
         assert_eq!(path_params, declared, "{method} {path} path parameters");
     }
 
     let pull = operation(&doc, "get", "/api/v1/sync/pull")["parameters"].as_array().unwrap().clone();
-    assert_eq!((&pull[0]["name"], &pull[0]["in"], &pull[0]["required"], &pull[0]["schema"]["type"]), (&json!("cursor"), &json!("query"), &json!(true), &json!("string")));
+    assert_eq!(
+        (&pull[0]["name"], &pull[0]["in"], &pull[0]["required"], &pull[0]["schema"]["type"]),
+        (&json!("cursor"), &json!("query"), &json!(true), &json!("string"))
+    );
     assert_eq!(pull[1]["name"], "limit");
     assert_eq!(pull[1]["required"], false);
     assert_eq!((pull[1]["schema"]["minimum"].as_u64(), pull[1]["schema"]["maximum"].as_u64()), (Some(1), Some(5000)));
@@ -269,7 +293,9 @@ async fn every_ref_resolves_to_a_component_schema() {
     assert!(refs.len() > 100, "suspiciously few $refs: {}", refs.len());
     let mut used = BTreeSet::new();
     for (at, r) in &refs {
-        let name = r.strip_prefix("#/components/schemas/").unwrap_or_else(|| panic!("{at}: $ref {r} does not point at a component schema"));
+        let name = r
+            .strip_prefix("#/components/schemas/")
+            .unwrap_or_else(|| panic!("{at}: $ref {r} does not point at a component schema"));
         assert!(doc["components"]["schemas"].get(name).is_some(), "{at}: $ref {r} does not resolve");
         used.insert(name.to_string());
     }
@@ -278,11 +304,16 @@ async fn every_ref_resolves_to_a_component_schema() {
         assert!(used.contains(name), "component schema {name} is never referenced");
     }
     // Tagged enums carry their tag as a required const in each variant.
-    for (name, tag) in [("Op", "kind"), ("HandOverVerification", "method"), ("OpOutcome", "status"), ("Change", "entity")] {
+    for (name, tag) in
+        [("Op", "kind"), ("HandOverVerification", "method"), ("OpOutcome", "status"), ("Change", "entity")]
+    {
         for v in schema(&doc, name)["oneOf"].as_array().unwrap() {
             let variant = resolve(&doc, v["$ref"].as_str().unwrap());
             assert!(variant["properties"][tag]["const"].is_string(), "{name}: a variant lacks the {tag} const");
-            assert!(variant["required"].as_array().unwrap().contains(&json!(tag)), "{name}: a variant does not require {tag}");
+            assert!(
+                variant["required"].as_array().unwrap().contains(&json!(tag)),
+                "{name}: a variant does not require {tag}"
+            );
         }
     }
 }
@@ -298,8 +329,16 @@ async fn real_requests_and_replies_match_the_document() {
     let sref = |name: &str| json!({ "$ref": format!("#/components/schemas/{name}") });
     assert!(!passes(d, &sref("Order"), &json!({})));
     assert!(!passes(d, &sref("Qty"), &json!(0)));
-    assert!(!passes(d, &sref("Change"), &json!({ "entity": "style", "code": "S", "name": "n", "category": "c", "list_price": 1, "extra": 1 })));
-    assert!(passes(d, &sref("Change"), &json!({ "entity": "style", "code": "S", "name": "n", "category": "c", "list_price": 1 })));
+    assert!(!passes(
+        d,
+        &sref("Change"),
+        &json!({ "entity": "style", "code": "S", "name": "n", "category": "c", "list_price": 1, "extra": 1 })
+    ));
+    assert!(passes(
+        d,
+        &sref("Change"),
+        &json!({ "entity": "style", "code": "S", "name": "n", "category": "c", "list_price": 1 })
+    ));
     assert!(!passes(d, &sref("Op"), &json!({ "kind": "StartPick", "fulfillment_order_id": "x", "lines": [] })));
     assert!(passes(d, &sref("OpOutcome"), &json!({ "status": "applied" })));
     assert!(!passes(d, &sref("OpOutcome"), &json!({ "status": "rejected" })));
@@ -344,7 +383,12 @@ async fn real_requests_and_replies_match_the_document() {
     let r = s.admin_post("/api/v1/reservations", hold).await;
     assert_eq!(r.status, StatusCode::OK);
     check_reply(d, "post", "/api/v1/reservations", &r);
-    let r = s.admin_post("/api/v1/reservations", json!({ "reference": "cart-2", "node_code": "WH-1", "sku_code": "SKU-2", "qty": 100000 })).await;
+    let r = s
+        .admin_post(
+            "/api/v1/reservations",
+            json!({ "reference": "cart-2", "node_code": "WH-1", "sku_code": "SKU-2", "qty": 100000 }),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     check_reply(d, "post", "/api/v1/reservations", &r);
     let r = s.admin_delete(&format!("/api/v1/reservations/{id}")).await;
@@ -408,7 +452,8 @@ async fn real_requests_and_replies_match_the_document() {
         let r = s.device_get(&token, &format!("/api/v1/sync/pull?cursor={cursor}&limit=4")).await;
         assert_eq!(r.status, StatusCode::OK);
         check_reply(d, "get", "/api/v1/sync/pull", &r);
-        entities.extend(r.body["changes"].as_array().unwrap().iter().map(|c| c["entity"].as_str().unwrap().to_string()));
+        entities
+            .extend(r.body["changes"].as_array().unwrap().iter().map(|c| c["entity"].as_str().unwrap().to_string()));
         cursor = r.body["cursor"].as_str().unwrap().to_string();
         if r.body["has_more"] == false {
             break;
@@ -426,22 +471,36 @@ async fn real_requests_and_replies_match_the_document() {
 
     // Push the pickup flow, a wrong pickup code (a flagged conflict) and an unknown order.
     let staff = "STORE-A-A";
-    let push = batch(1, staff, vec![
-        json!({ "kind": "AcceptFulfillment", "fulfillment_order_id": fo }),
-        json!({ "kind": "StartPick", "fulfillment_order_id": fo }),
-        json!({ "kind": "ConfirmPick", "fulfillment_order_id": fo, "lines": [{ "line_no": 1, "picked": 1 }], "shortage_reason": null }),
-        json!({ "kind": "MarkReady", "fulfillment_order_id": fo }),
-        json!({ "kind": "HandOver", "fulfillment_order_id": fo, "verification": { "method": "pickup_code", "code": "00000000" } }),
-        json!({ "kind": "StartPick", "fulfillment_order_id": uuid::Uuid::now_v7() }),
-        json!({ "kind": "CountStock", "count_id": uuid::Uuid::now_v7(), "lines": [{ "sku_code": "SKU-2", "quality": "sellable", "counted": 1, "expected": 2 }] }),
-    ]);
+    let push = batch(
+        1,
+        staff,
+        vec![
+            json!({ "kind": "AcceptFulfillment", "fulfillment_order_id": fo }),
+            json!({ "kind": "StartPick", "fulfillment_order_id": fo }),
+            json!({ "kind": "ConfirmPick", "fulfillment_order_id": fo, "lines": [{ "line_no": 1, "picked": 1 }], "shortage_reason": null }),
+            json!({ "kind": "MarkReady", "fulfillment_order_id": fo }),
+            json!({ "kind": "HandOver", "fulfillment_order_id": fo, "verification": { "method": "pickup_code", "code": "00000000" } }),
+            json!({ "kind": "StartPick", "fulfillment_order_id": uuid::Uuid::now_v7() }),
+            json!({ "kind": "CountStock", "count_id": uuid::Uuid::now_v7(), "lines": [{ "sku_code": "SKU-2", "quality": "sellable", "counted": 1, "expected": 2 }] }),
+        ],
+    );
     check_request(d, "post", "/api/v1/sync/push", &push);
     let r = s.device_post(&token, "/api/v1/sync/push", push).await;
     assert_eq!(r.status, StatusCode::OK);
     check_reply(d, "post", "/api/v1/sync/push", &r);
-    let statuses: Vec<&str> = r.body["results"].as_array().unwrap().iter().map(|x| x["outcome"]["status"].as_str().unwrap()).collect();
-    assert!(statuses.contains(&"applied") && statuses.contains(&"rejected") && statuses.contains(&"conflict"), "{statuses:?}");
-    let r = s.device_post(&token, "/api/v1/sync/push", batch(20, staff, vec![json!({ "kind": "MarkReady", "fulfillment_order_id": fo })])).await;
+    let statuses: Vec<&str> =
+        r.body["results"].as_array().unwrap().iter().map(|x| x["outcome"]["status"].as_str().unwrap()).collect();
+    assert!(
+        statuses.contains(&"applied") && statuses.contains(&"rejected") && statuses.contains(&"conflict"),
+        "{statuses:?}"
+    );
+    let r = s
+        .device_post(
+            &token,
+            "/api/v1/sync/push",
+            batch(20, staff, vec![json!({ "kind": "MarkReady", "fulfillment_order_id": fo })]),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     check_reply(d, "post", "/api/v1/sync/push", &r);
     let r = s.device_post(&token, "/api/v1/sync/push", batch(8, staff, vec![json!({ "kind": "Teleport" })])).await;
@@ -487,7 +546,13 @@ async fn r_code(s: &TestServer) -> String {
 }
 
 /// A request with an optional JSON body and optional token.
-async fn send_json(s: &TestServer, method: reqwest::Method, path: &str, token: Option<&str>, body: Option<Value>) -> Reply {
+async fn send_json(
+    s: &TestServer,
+    method: reqwest::Method,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> Reply {
     let bytes = body.map(|b| serde_json::to_vec(&b).unwrap()).unwrap_or_default();
     s.raw(method, path, token, "application/json", bytes).await
 }

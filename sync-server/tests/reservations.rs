@@ -10,9 +10,14 @@ use serde_json::json;
 async fn sixty_four_clients_race_for_ten_units() {
     let s = TestServer::with_fixture().await;
     // Give STORE-B's SKU-3 exactly 10 free units (it has 4).
-    let r = s.admin_post("/api/v1/stock/adjustments", json!({"batch_id": "top-up", "lines": [
-        {"node_code": "STORE-B", "sku_code": "SKU-3", "quality": "sellable", "delta": 6, "note": "delivery"}
-    ]})).await;
+    let r = s
+        .admin_post(
+            "/api/v1/stock/adjustments",
+            json!({"batch_id": "top-up", "lines": [
+                {"node_code": "STORE-B", "sku_code": "SKU-3", "quality": "sellable", "delta": 6, "note": "delivery"}
+            ]}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let mut tasks = Vec::new();
     for i in 0..64 {
@@ -60,7 +65,12 @@ async fn holds_are_idempotent_and_release_once() {
     let twice = s.admin_delete(&format!("/api/v1/reservations/{id}")).await;
     assert_eq!(twice.status, StatusCode::OK);
     assert_eq!(s.stock("STORE-A", "SKU-1").await["reserved"], 0);
-    let too_many = s.admin_post("/api/v1/reservations", json!({"reference": "cart-y", "node_code": "STORE-A", "sku_code": "SKU-1", "qty": 6})).await;
+    let too_many = s
+        .admin_post(
+            "/api/v1/reservations",
+            json!({"reference": "cart-y", "node_code": "STORE-A", "sku_code": "SKU-1", "qty": 6}),
+        )
+        .await;
     assert_eq!((too_many.status, too_many.code()), (StatusCode::CONFLICT, "insufficient_stock"));
     assert!(too_many.body["error"]["message"].as_str().unwrap().contains("only 5"));
     s.assert_audit_clean().await;

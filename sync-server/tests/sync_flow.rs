@@ -23,7 +23,12 @@ async fn pull_all(s: &TestServer, token: &str) -> (Vec<Value>, String) {
 }
 
 fn fulfillment_id(order: &Value, node: &str) -> String {
-    order["fulfillment_orders"].as_array().unwrap().iter().find(|f| f["node_code"] == node).expect("a fulfillment order at the node")["id"]
+    order["fulfillment_orders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["node_code"] == node)
+        .expect("a fulfillment order at the node")["id"]
         .as_str()
         .unwrap()
         .to_string()
@@ -50,7 +55,9 @@ async fn pickup_flow_with_wrong_then_right_code_replay_and_isolation() {
     // Bootstrap: store A sees its order, stock and staff; B sees none of A's.
     let (changes, _) = pull_all(&s, &a).await;
     assert!(changes.iter().any(|c| c["entity"] == "fulfillment_order" && c["id"] == fo.as_str()));
-    assert!(changes.iter().any(|c| c["entity"] == "staff" && c["id"] == "STORE-A-A" && c["pin_hash"].as_str().unwrap().starts_with("pbkdf2")));
+    assert!(changes.iter().any(|c| c["entity"] == "staff"
+        && c["id"] == "STORE-A-A"
+        && c["pin_hash"].as_str().unwrap().starts_with("pbkdf2")));
     assert_eq!(changes.iter().filter(|c| c["entity"] == "sku").count(), 3);
     let (b_changes, _) = pull_all(&s, &b).await;
     assert!(!b_changes.iter().any(|c| c["entity"] == "fulfillment_order"));
@@ -58,7 +65,13 @@ async fn pickup_flow_with_wrong_then_right_code_replay_and_isolation() {
 
     // Store B cannot touch A's order: rejected as not found, nothing else changes.
     let before = s.fingerprint().await;
-    let r = s.device_post(&b, "/api/v1/sync/push", batch(1, "STORE-B-A", vec![json!({"kind": "AcceptFulfillment", "fulfillment_order_id": fo})])).await;
+    let r = s
+        .device_post(
+            &b,
+            "/api/v1/sync/push",
+            batch(1, "STORE-B-A", vec![json!({"kind": "AcceptFulfillment", "fulfillment_order_id": fo})]),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.body["results"][0]["outcome"]["status"], "rejected");
     assert_eq!(r.body["results"][0]["outcome"]["code"], "not_found");
@@ -88,7 +101,11 @@ async fn pickup_flow_with_wrong_then_right_code_replay_and_isolation() {
     assert_eq!(code.len(), 8);
     // The code reaches the customer once: a second claim has nothing for this order.
     let again = s.admin_post("/api/v1/notifications/claim", json!(null)).await;
-    assert!(!again.body.as_array().map(|a| a.iter().any(|n| n["fulfillment_order_id"] == fo.as_str())).unwrap_or(false));
+    assert!(!again
+        .body
+        .as_array()
+        .map(|a| a.iter().any(|n| n["fulfillment_order_id"] == fo.as_str()))
+        .unwrap_or(false));
 
     let wrong = if code == "00000000" { "11111111" } else { "00000000" };
     let r = s.device_post(&a, "/api/v1/sync/push", batch(5, "STORE-A-A", vec![
@@ -116,7 +133,10 @@ async fn pickup_flow_with_wrong_then_right_code_replay_and_isolation() {
 
 async fn again_id(_: &common::Reply, _: &common::Reply, s: &TestServer, fo: &str) -> String {
     let o = s.admin_get("/api/v1/conflicts").await;
-    o.body.as_array().unwrap().iter().find(|c| c["fulfillment_order_id"] == fo).unwrap()["order_id"].as_str().unwrap().to_string()
+    o.body.as_array().unwrap().iter().find(|c| c["fulfillment_order_id"] == fo).unwrap()["order_id"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }
 
 #[tokio::test]
@@ -126,9 +146,22 @@ async fn sequence_gaps_and_reordered_batches_change_nothing() {
     let r = s.admin_post("/api/v1/orders", order("TM-2", "pickup", Some("STORE-A"), &[("SKU-2", 1)])).await;
     let fo = fulfillment_id(&r.body, "STORE-A");
     let before = s.fingerprint().await;
-    let gap = s.device_post(&a, "/api/v1/sync/push", batch(3, "STORE-A-A", vec![json!({"kind": "AcceptFulfillment", "fulfillment_order_id": fo})])).await;
+    let gap = s
+        .device_post(
+            &a,
+            "/api/v1/sync/push",
+            batch(3, "STORE-A-A", vec![json!({"kind": "AcceptFulfillment", "fulfillment_order_id": fo})]),
+        )
+        .await;
     assert_eq!((gap.status, gap.code()), (StatusCode::CONFLICT, "sequence_gap"));
-    let mut reordered = batch(1, "STORE-A-A", vec![json!({"kind": "AcceptFulfillment", "fulfillment_order_id": fo}), json!({"kind": "StartPick", "fulfillment_order_id": fo})]);
+    let mut reordered = batch(
+        1,
+        "STORE-A-A",
+        vec![
+            json!({"kind": "AcceptFulfillment", "fulfillment_order_id": fo}),
+            json!({"kind": "StartPick", "fulfillment_order_id": fo}),
+        ],
+    );
     reordered["ops"].as_array_mut().unwrap().reverse();
     let r = s.device_post(&a, "/api/v1/sync/push", reordered).await;
     assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "reordered_batch"));
@@ -164,11 +197,21 @@ async fn reject_and_short_pick_reroute_lines() {
         json!({"kind": "RecordTracking", "fulfillment_order_id": fo, "carrier": "SF Express", "tracking_no": "SF1234567890"}),
     ];
     let r = s.device_post(&a, "/api/v1/sync/push", batch(1, "STORE-A-A", ops)).await;
-    let codes: Vec<&str> = r.body["results"].as_array().unwrap().iter().map(|x| x["outcome"]["code"].as_str().unwrap_or("applied")).collect();
+    let codes: Vec<&str> = r.body["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["outcome"]["code"].as_str().unwrap_or("applied"))
+        .collect();
     assert_eq!(codes, ["applied", "picked_too_many", "shortage_reason_required", "applied", "applied", "applied"]);
     // The short unit went to the warehouse.
     let o = s.admin_get(&format!("/api/v1/orders/{order_id}")).await;
-    let wh = o.body["fulfillment_orders"].as_array().unwrap().iter().find(|f| f["node_code"] == "WH-1").expect("rerouted to the warehouse");
+    let wh = o.body["fulfillment_orders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["node_code"] == "WH-1")
+        .expect("rerouted to the warehouse");
     assert_eq!(wh["lines"][0]["sku_code"], "SKU-2");
     assert_eq!(wh["lines"][0]["qty"], 1);
     // A shipped 1 + 1 units: on-hand 5→4 and 2→1.
@@ -180,10 +223,25 @@ async fn reject_and_short_pick_reroute_lines() {
     let b = s.enrol("STORE-B").await;
     let r = s.admin_post("/api/v1/orders", order("DY-1", "pickup", Some("STORE-B"), &[("SKU-1", 1)])).await;
     let fo_b = fulfillment_id(&r.body, "STORE-B");
-    let r2 = s.device_post(&b, "/api/v1/sync/push", batch(1, "STORE-B-A", vec![json!({"kind": "RejectFulfillment", "fulfillment_order_id": fo_b, "reason": "display item only"})])).await;
+    let r2 = s
+        .device_post(
+            &b,
+            "/api/v1/sync/push",
+            batch(
+                1,
+                "STORE-B-A",
+                vec![json!({"kind": "RejectFulfillment", "fulfillment_order_id": fo_b, "reason": "display item only"})],
+            ),
+        )
+        .await;
     assert_eq!(r2.body["results"][0]["outcome"]["status"], "applied");
     let o = s.admin_get(&format!("/api/v1/orders/{}", r.body["id"].as_str().unwrap())).await;
-    let states: Vec<(String, String)> = o.body["fulfillment_orders"].as_array().unwrap().iter().map(|f| (f["node_code"].as_str().unwrap().into(), f["state"].as_str().unwrap().into())).collect();
+    let states: Vec<(String, String)> = o.body["fulfillment_orders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["node_code"].as_str().unwrap().into(), f["state"].as_str().unwrap().into()))
+        .collect();
     assert!(states.contains(&("STORE-B".into(), "rejected".into())));
     assert!(states.contains(&("STORE-A".into(), "routed".into())), "{states:?}");
     assert_eq!(s.stock("STORE-B", "SKU-1").await["reserved"], 0);

@@ -1,6 +1,10 @@
 //! `sync-server demo`: a ready-to-use HQ on embedded SQLite with a generated brand.
 
-use super::{enrollment_code, import::{import_bundle, import_orders}, serve};
+use super::{
+    enrollment_code,
+    import::{import_bundle, import_orders},
+    serve,
+};
 use anyhow::Context;
 use std::io::Write;
 use std::path::Path;
@@ -19,7 +23,13 @@ pub async fn run(listen: &str, data_dir: &Path, fresh: bool) -> anyhow::Result<(
     let seeded = service::read(storage.as_ref(), |tx| Ok(catalogue::node(tx, gen::DEMO_STORE)?.is_some())).await?;
     if !seeded {
         let data = gen::generate(&gen::GenConfig::default());
-        println!("Seeding the demo brand: {} SKUs, {} nodes, {} stock rows, {} orders…", data.bundle.skus.len(), data.bundle.nodes.len(), data.bundle.stock.len(), data.orders.len());
+        println!(
+            "Seeding the demo brand: {} SKUs, {} nodes, {} stock rows, {} orders…",
+            data.bundle.skus.len(),
+            data.bundle.nodes.len(),
+            data.bundle.stock.len(),
+            data.orders.len()
+        );
         import_bundle(storage.as_ref(), data.bundle).await?;
         let total = data.orders.len();
         let (created, _, refused) = import_orders(storage.as_ref(), data.orders, |i| {
@@ -43,8 +53,18 @@ pub async fn run(listen: &str, data_dir: &Path, fresh: bool) -> anyhow::Result<(
     let url = format!("http://{listen}");
     println!("\nDemo HQ at {url}  (database {})", db.display());
     println!("HQ admin token: {admin_token}   (also in {})", token_file.display());
-    println!("Demo store {}: manager {}-M1 PIN {}, associate {}-A1 PIN {}\n", gen::DEMO_STORE, gen::DEMO_STORE, gen::DEMO_MANAGER_PIN, gen::DEMO_STORE, gen::DEMO_ASSOCIATE_PIN);
+    println!(
+        "Demo store {}: manager {}-M1 PIN {}, associate {}-A1 PIN {}\n",
+        gen::DEMO_STORE,
+        gen::DEMO_STORE,
+        gen::DEMO_MANAGER_PIN,
+        gen::DEMO_STORE,
+        gen::DEMO_ASSOCIATE_PIN
+    );
     enrollment_code(storage.as_ref(), gen::DEMO_STORE, &url).await?;
-    println!("Try: curl -H 'Authorization: Bearer {admin_token}' '{url}/api/v1/stock?node={}' | head -c 600\n", gen::DEMO_STORE);
+    println!(
+        "Try: curl -H 'Authorization: Bearer {admin_token}' '{url}/api/v1/stock?node={}' | head -c 600\n",
+        gen::DEMO_STORE
+    );
     serve(storage, listen, &admin_token).await
 }

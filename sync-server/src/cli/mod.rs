@@ -139,7 +139,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::RevokeDevice { id } => {
             let storage = open(&s.database)?;
             let device = id.clone();
-            let found = service::write(storage.as_ref(), move |tx| Ok(storage::devices::revoke_device(tx, &device, now_ms())?)).await?;
+            let found =
+                service::write(storage.as_ref(), move |tx| Ok(storage::devices::revoke_device(tx, &device, now_ms())?))
+                    .await?;
             if !found {
                 bail!("no device {id}; list devices with GET /api/v1/devices");
             }

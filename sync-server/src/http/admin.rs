@@ -66,7 +66,8 @@ pub async fn release(_: Admin, State(s): State<AppState>, Path(id): Path<String>
 }
 
 pub async fn intake(_: Admin, State(s): State<AppState>, ApiJson(input): ApiJson<ChannelOrderInput>) -> ApiResult {
-    let r = service::write(s.storage.as_ref(), move |tx| intake::intake(tx, &input, &intake::PlacedBy::default())).await?;
+    let r =
+        service::write(s.storage.as_ref(), move |tx| intake::intake(tx, &input, &intake::PlacedBy::default())).await?;
     if r.created {
         created(r.order)
     } else {

@@ -22,11 +22,19 @@ impl FromRequestParts<AppState> for Admin {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let Some(token) = bearer(parts) else {
-            return Err(error_response(StatusCode::UNAUTHORIZED, "missing_token", "send the HQ admin token as 'Authorization: Bearer <token>'"));
+            return Err(error_response(
+                StatusCode::UNAUTHORIZED,
+                "missing_token",
+                "send the HQ admin token as 'Authorization: Bearer <token>'",
+            ));
         };
         let ok: bool = token_digest(token).as_bytes().ct_eq(state.admin_token_digest.as_bytes()).into();
         if !ok {
-            return Err(error_response(StatusCode::UNAUTHORIZED, "invalid_token", "the admin token is wrong; see the server's configuration"));
+            return Err(error_response(
+                StatusCode::UNAUTHORIZED,
+                "invalid_token",
+                "the admin token is wrong; see the server's configuration",
+            ));
         }
         Ok(Admin)
     }
@@ -40,7 +48,11 @@ impl FromRequestParts<AppState> for DeviceAuth {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let Some(token) = bearer(parts).map(str::to_string) else {
-            return Err(error_response(StatusCode::UNAUTHORIZED, "missing_token", "this call needs the device token: enrol the device first"));
+            return Err(error_response(
+                StatusCode::UNAUTHORIZED,
+                "missing_token",
+                "this call needs the device token: enrol the device first",
+            ));
         };
         service::read(state.storage.as_ref(), move |tx| enroll::authenticate(tx, &token))
             .await

@@ -20,7 +20,11 @@ pub async fn enroll(State(s): State<AppState>, ApiJson(req): ApiJson<EnrollReque
     Ok((axum::http::StatusCode::CREATED, Json(r)).into_response())
 }
 
-pub async fn push(DeviceAuth(device): DeviceAuth, State(s): State<AppState>, ApiJson(req): ApiJson<PushRequest>) -> Result<Response, ApiError> {
+pub async fn push(
+    DeviceAuth(device): DeviceAuth,
+    State(s): State<AppState>,
+    ApiJson(req): ApiJson<PushRequest>,
+) -> Result<Response, ApiError> {
     push::check_batch(&req)?;
     let device_id = device.id.clone();
     let r = service::write(s.storage.as_ref(), move |tx| push::push(tx, &device_id, &req, now_ms())).await?;
@@ -34,7 +38,11 @@ pub struct PullQuery {
     limit: Option<u32>,
 }
 
-pub async fn pull(DeviceAuth(device): DeviceAuth, State(s): State<AppState>, ApiQuery(q): ApiQuery<PullQuery>) -> Result<Response, ApiError> {
+pub async fn pull(
+    DeviceAuth(device): DeviceAuth,
+    State(s): State<AppState>,
+    ApiQuery(q): ApiQuery<PullQuery>,
+) -> Result<Response, ApiError> {
     let limit = q.limit.unwrap_or(1000);
     let store = device.store_code.clone();
     let r = service::read(s.storage.as_ref(), move |tx| pull::pull(tx, &store, &q.cursor, limit)).await?;
@@ -46,7 +54,7 @@ pub async fn events(DeviceAuth(device): DeviceAuth, State(s): State<AppState>) -
     let stream = BroadcastStream::new(s.notifier.subscribe()).filter_map(move |scope| {
         // A lagging subscriber missed pokes: poke it once, pulling is idempotent.
         let relevant = match scope {
-            Ok(scope) => &*scope == store || &*scope == "*",
+            Ok(scope) => *scope == *store || &*scope == "*",
             Err(_) => true,
         };
         async move { relevant.then(|| Ok::<Event, Infallible>(Event::default().event(SSE_EVENT_CHANGED).data("pull"))) }

@@ -2,8 +2,8 @@
 //! `{"error":{"code","message"}}` with the right status, never a panic.
 
 use crate::service::{ErrorKind, ServiceError};
-use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::{header, request::Parts, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
@@ -65,12 +65,20 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
             })
             .unwrap_or(false);
         if !json_type {
-            return Err(error_response(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "send the body as JSON with Content-Type: application/json"));
+            return Err(error_response(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "send the body as JSON with Content-Type: application/json",
+            ));
         }
         let bytes = match Bytes::from_request(req, state).await {
             Ok(b) => b,
             Err(r) if r.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                return Err(error_response(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", "the request body is larger than this endpoint accepts; send it in smaller parts"))
+                return Err(error_response(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "body_too_large",
+                    "the request body is larger than this endpoint accepts; send it in smaller parts",
+                ))
             }
             Err(r) => return Err(error_response(StatusCode::BAD_REQUEST, "unreadable_body", r.body_text())),
         };
@@ -78,12 +86,19 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     }
 }
 
+#[allow(clippy::result_large_err)] // a rejection is a response by axum's design
 fn parse_object<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Response> {
     // Structs also deserialise from positional arrays; the API's contract is objects.
     if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
         return match serde_json::from_slice::<serde_json::Value>(bytes) {
-            Ok(_) => Err(error_response(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body", "the body must be a JSON object")),
-            Err(e) => Err(error_response(StatusCode::BAD_REQUEST, "malformed_json", format!("the body is not valid JSON: {e}"))),
+            Ok(_) => {
+                Err(error_response(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body", "the body must be a JSON object"))
+            }
+            Err(e) => Err(error_response(
+                StatusCode::BAD_REQUEST,
+                "malformed_json",
+                format!("the body is not valid JSON: {e}"),
+            )),
         };
     }
     serde_json::from_slice::<T>(bytes).map_err(|e| {
@@ -91,8 +106,14 @@ fn parse_object<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Response> {
         // Decide by whether the bytes are JSON at all, not by serde's error category,
         // which calls some type errors syntax errors.
         match serde_json::from_slice::<serde_json::Value>(bytes) {
-            Ok(_) => error_response(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body", format!("a field has the wrong type or value, is duplicated or unknown: {text}")),
-            Err(_) => error_response(StatusCode::BAD_REQUEST, "malformed_json", format!("the body is not valid JSON: {text}")),
+            Ok(_) => error_response(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_body",
+                format!("a field has the wrong type or value, is duplicated or unknown: {text}"),
+            ),
+            Err(_) => {
+                error_response(StatusCode::BAD_REQUEST, "malformed_json", format!("the body is not valid JSON: {text}"))
+            }
         }
     })
 }

@@ -34,7 +34,11 @@ pub struct AppState {
 }
 
 fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
-    error::error_response(StatusCode::INTERNAL_SERVER_ERROR, "internal", "an internal error occurred; nothing was changed")
+    error::error_response(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal",
+        "an internal error occurred; nothing was changed",
+    )
 }
 
 async fn not_found() -> Response {
@@ -42,24 +46,28 @@ async fn not_found() -> Response {
 }
 
 async fn method_not_allowed() -> Response {
-    error::error_response(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this endpoint does not accept that method; see /api/v1/openapi.json")
+    error::error_response(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this endpoint does not accept that method; see /api/v1/openapi.json",
+    )
 }
 
 async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
     match crate::service::read(state.storage.as_ref(), |tx| Ok(tx.query_opt("SELECT 1", &[])?.is_some())).await {
-        Ok(_) => axum::Json(serde_json::json!({"status": "ok", "database": state.storage.backend_name()})).into_response(),
+        Ok(_) => {
+            axum::Json(serde_json::json!({"status": "ok", "database": state.storage.backend_name()})).into_response()
+        }
         Err(e) => error::ApiError(e).into_response(),
     }
 }
 
 /// Builds the router.
 pub fn router(state: AppState) -> Router {
-    let import = Router::new()
-        .route("/api/v1/import", post(admin::import))
-        .layer(DefaultBodyLimit::max(IMPORT_BODY_LIMIT));
-    let push = Router::new()
-        .route("/api/v1/sync/push", post(device::push))
-        .layer(DefaultBodyLimit::max(PUSH_BODY_LIMIT));
+    let import =
+        Router::new().route("/api/v1/import", post(admin::import)).layer(DefaultBodyLimit::max(IMPORT_BODY_LIMIT));
+    let push =
+        Router::new().route("/api/v1/sync/push", post(device::push)).layer(DefaultBodyLimit::max(PUSH_BODY_LIMIT));
     let rest = Router::new()
         .route("/healthz", get(healthz))
         .route("/api/v1/openapi.json", get(openapi::document))

@@ -20,11 +20,20 @@ fn normalise(code: &str) -> String {
 pub fn create_code(tx: &mut dyn Tx, store: &str, now: i64) -> Result<String, ServiceError> {
     let node = catalogue::node(tx, store)?.ok_or_else(|| ServiceError::not_found("store", store))?;
     if !node.kind.is_store() {
-        return Err(ServiceError::invalid("not_a_store", format!("{store} is a {}; devices enrol at stores", node.kind.as_str())));
+        return Err(ServiceError::invalid(
+            "not_a_store",
+            format!("{store} is a {}; devices enrol at stores", node.kind.as_str()),
+        ));
     }
     let raw: String = random_bytes::<12>().iter().map(|b| ALPHABET[(*b & 31) as usize] as char).collect();
     let code = format!("{}-{}-{}", &raw[0..4], &raw[4..8], &raw[8..12]);
-    devices::insert_enrollment_code(tx, &token_digest(&normalise(&code)), store, now, now + CODE_VALID_HOURS * 3_600_000)?;
+    devices::insert_enrollment_code(
+        tx,
+        &token_digest(&normalise(&code)),
+        store,
+        now,
+        now + CODE_VALID_HOURS * 3_600_000,
+    )?;
     Ok(code)
 }
 
@@ -34,7 +43,10 @@ pub fn enroll(tx: &mut dyn Tx, req: &EnrollRequest, now: i64) -> Result<EnrollRe
         return Err(ServiceError::new(
             ErrorKind::BadRequest,
             "unsupported_protocol_version",
-            format!("this server speaks sync protocol v{PROTOCOL_VERSION}, the app v{}; update the app", req.protocol_version),
+            format!(
+                "this server speaks sync protocol v{PROTOCOL_VERSION}, the app v{}; update the app",
+                req.protocol_version
+            ),
         ));
     }
     let name = req.device_name.trim();
@@ -42,8 +54,15 @@ pub fn enroll(tx: &mut dyn Tx, req: &EnrollRequest, now: i64) -> Result<EnrollRe
         return Err(ServiceError::invalid("invalid_device_name", "device_name must be 1 to 100 characters"));
     }
     let device_id = Uuid::now_v7();
-    let store = devices::consume_enrollment_code(tx, &token_digest(&normalise(&req.code)), &device_id.to_string(), now)?
-        .ok_or_else(|| ServiceError::new(ErrorKind::Unauthorized, "invalid_enrollment_code", "this enrollment code is unknown, used or expired; ask HQ for a new one"))?;
+    let store =
+        devices::consume_enrollment_code(tx, &token_digest(&normalise(&req.code)), &device_id.to_string(), now)?
+            .ok_or_else(|| {
+                ServiceError::new(
+                    ErrorKind::Unauthorized,
+                    "invalid_enrollment_code",
+                    "this enrollment code is unknown, used or expired; ask HQ for a new one",
+                )
+            })?;
     let token = to_hex(&random_bytes::<32>());
     devices::insert_device(tx, &device_id.to_string(), &store, name, &token_digest(&token), now)?;
     let store = catalogue::node(tx, &store)?.ok_or_else(|| ServiceError::not_found("store", &store))?;
@@ -52,10 +71,19 @@ pub fn enroll(tx: &mut dyn Tx, req: &EnrollRequest, now: i64) -> Result<EnrollRe
 
 /// The device a bearer token belongs to, if enrolled and not revoked.
 pub fn authenticate(tx: &mut dyn Tx, token: &str) -> Result<Device, ServiceError> {
-    let device = devices::device_by_token(tx, &token_digest(token))?
-        .ok_or_else(|| ServiceError::new(ErrorKind::Unauthorized, "invalid_token", "this device is not enrolled (unknown token); enrol it with a code from HQ"))?;
+    let device = devices::device_by_token(tx, &token_digest(token))?.ok_or_else(|| {
+        ServiceError::new(
+            ErrorKind::Unauthorized,
+            "invalid_token",
+            "this device is not enrolled (unknown token); enrol it with a code from HQ",
+        )
+    })?;
     if device.revoked_ms.is_some() {
-        return Err(ServiceError::new(ErrorKind::Unauthorized, "device_revoked", "HQ revoked this device's access; enrol it again with a new code"));
+        return Err(ServiceError::new(
+            ErrorKind::Unauthorized,
+            "device_revoked",
+            "HQ revoked this device's access; enrol it again with a new code",
+        ));
     }
     Ok(device)
 }

@@ -70,7 +70,11 @@ impl From<StorageError> for ServiceError {
             ),
             other => {
                 tracing::error!(error = %other, "storage error");
-                ServiceError::new(ErrorKind::Internal, "internal", "an internal error occurred; the change was not applied")
+                ServiceError::new(
+                    ErrorKind::Internal,
+                    "internal",
+                    "an internal error occurred; the change was not applied",
+                )
             }
         }
     }

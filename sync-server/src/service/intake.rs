@@ -35,7 +35,13 @@ pub struct PlacedBy {
 
 fn text_ok(field: &str, v: &str, max: usize, required: bool) -> Result<(), ServiceError> {
     if (required && v.trim().is_empty()) || v.len() > max || v.chars().any(|c| c.is_control()) {
-        return Err(ServiceError::invalid("invalid_field", format!("{field} must be {}at most {max} characters without control characters", if required { "1 to " } else { "" })));
+        return Err(ServiceError::invalid(
+            "invalid_field",
+            format!(
+                "{field} must be {}at most {max} characters without control characters",
+                if required { "1 to " } else { "" }
+            ),
+        ));
     }
     Ok(())
 }
@@ -50,11 +56,17 @@ fn validate(tx: &mut dyn Tx, input: &ChannelOrderInput) -> Result<(), ServiceErr
     }
     for (i, l) in input.lines.iter().enumerate() {
         if !catalogue::sku_exists(tx, &l.sku_code)? {
-            return Err(ServiceError::invalid("unknown_sku", format!("line {} names unknown SKU {:?}", i + 1, l.sku_code)));
+            return Err(ServiceError::invalid(
+                "unknown_sku",
+                format!("line {} names unknown SKU {:?}", i + 1, l.sku_code),
+            ));
         }
         let gross = l.unit_price.0.checked_mul(l.qty.get()).unwrap_or(i64::MAX);
         if l.unit_price.0 < 0 || l.unit_price.0 > 100_000_000 || l.discount.0 < 0 || l.discount.0 > gross {
-            return Err(ServiceError::invalid("invalid_price", format!("line {}: prices are 0 to 1,000,000 yuan and the discount at most the line value", i + 1)));
+            return Err(ServiceError::invalid(
+                "invalid_price",
+                format!("line {}: prices are 0 to 1,000,000 yuan and the discount at most the line value", i + 1),
+            ));
         }
     }
     if let Some(loc) = input.customer.location {
@@ -64,15 +76,24 @@ fn validate(tx: &mut dyn Tx, input: &ChannelOrderInput) -> Result<(), ServiceErr
     }
     match input.fulfillment {
         FulfillmentKind::Pickup => {
-            let store = input.pickup_store.as_deref().ok_or_else(|| ServiceError::invalid("pickup_store_required", "a pickup order needs pickup_store"))?;
+            let store = input
+                .pickup_store
+                .as_deref()
+                .ok_or_else(|| ServiceError::invalid("pickup_store_required", "a pickup order needs pickup_store"))?;
             let node = catalogue::node(tx, store)?;
             if !node.is_some_and(|n| n.kind.is_store() && n.capabilities.pickup) {
-                return Err(ServiceError::invalid("invalid_pickup_store", format!("{store} is not a store that offers pickup")));
+                return Err(ServiceError::invalid(
+                    "invalid_pickup_store",
+                    format!("{store} is not a store that offers pickup"),
+                ));
             }
         }
         FulfillmentKind::Ship | FulfillmentKind::SameCity => {
             if input.customer.location.is_none() {
-                return Err(ServiceError::invalid("location_required", "ship and same-city orders need customer.location to route"));
+                return Err(ServiceError::invalid(
+                    "location_required",
+                    "ship and same-city orders need customer.location to route",
+                ));
             }
         }
     }
@@ -88,7 +109,13 @@ fn capable(n: &Node, kind: FulfillmentKind) -> bool {
 }
 
 /// Candidates for `needs` among capable nodes not in `exclude`, with availability.
-fn candidates(tx: &mut dyn Tx, kind: FulfillmentKind, only: Option<&str>, exclude: &[String], needs: &[Need]) -> Result<Vec<Candidate>, ServiceError> {
+fn candidates(
+    tx: &mut dyn Tx,
+    kind: FulfillmentKind,
+    only: Option<&str>,
+    exclude: &[String],
+    needs: &[Need],
+) -> Result<Vec<Candidate>, ServiceError> {
     let nodes: BTreeMap<String, Node> = catalogue::all_nodes(tx)?
         .into_iter()
         .filter(|n| capable(n, kind) && only.is_none_or(|o| o == n.code) && !exclude.contains(&n.code))
@@ -110,7 +137,14 @@ fn candidates(tx: &mut dyn Tx, kind: FulfillmentKind, only: Option<&str>, exclud
         .collect())
 }
 
-fn route(tx: &mut dyn Tx, kind: FulfillmentKind, target: Option<GeoPoint>, only: Option<&str>, exclude: &[String], needs: &[Need]) -> Result<Plan, ServiceError> {
+fn route(
+    tx: &mut dyn Tx,
+    kind: FulfillmentKind,
+    target: Option<GeoPoint>,
+    only: Option<&str>,
+    exclude: &[String],
+    needs: &[Need],
+) -> Result<Plan, ServiceError> {
     let mut cands = candidates(tx, kind, only, exclude, needs)?;
     if kind == FulfillmentKind::SameCity {
         if let Some(t) = target {
@@ -157,7 +191,8 @@ fn materialise(tx: &mut dyn Tx, order: &OrderRow, plan: &Plan, now: i64) -> Resu
 }
 
 fn shortfall_message(plan: &Plan, where_: &str) -> String {
-    let parts: Vec<String> = plan.unplaced.iter().map(|u| format!("line {} ({}): {} short", u.line_no, u.sku_code, u.qty)).collect();
+    let parts: Vec<String> =
+        plan.unplaced.iter().map(|u| format!("line {} ({}): {} short", u.line_no, u.sku_code, u.qty)).collect();
     format!("not enough stock {where_}: {}", parts.join("; "))
 }
 
@@ -170,7 +205,11 @@ pub fn intake(tx: &mut dyn Tx, input: &ChannelOrderInput, placed: &PlacedBy) -> 
         if existing.digest != digest {
             return Err(ServiceError::conflict(
                 "order_conflict",
-                format!("{} order {} exists with different content; channel order ids cannot be reused", input.channel.as_str(), input.channel_order_id),
+                format!(
+                    "{} order {} exists with different content; channel order ids cannot be reused",
+                    input.channel.as_str(),
+                    input.channel_order_id
+                ),
             ));
         }
         return Ok(IntakeResult { order: order_view(tx, existing.id)?, created: false });
@@ -232,10 +271,24 @@ pub fn intake(tx: &mut dyn Tx, input: &ChannelOrderInput, placed: &PlacedBy) -> 
     }
     materialise(tx, &row, &plan, now)?;
     let reference = row.id.to_string();
-    let channel_credit = orders::AttributionEntry { order_id: row.id, party_kind: "channel", party: input.channel.as_str(), amount: paid_total, reason: "sale", reference: &reference };
+    let channel_credit = orders::AttributionEntry {
+        order_id: row.id,
+        party_kind: "channel",
+        party: input.channel.as_str(),
+        amount: paid_total,
+        reason: "sale",
+        reference: &reference,
+    };
     orders::insert_attribution(tx, &channel_credit, now)?;
     if let Some(a) = &input.associate_id {
-        let credit = orders::AttributionEntry { order_id: row.id, party_kind: "associate", party: a, amount: paid_total, reason: "sale", reference: &reference };
+        let credit = orders::AttributionEntry {
+            order_id: row.id,
+            party_kind: "associate",
+            party: a,
+            amount: paid_total,
+            reason: "sale",
+            reference: &reference,
+        };
         orders::insert_attribution(tx, &credit, now)?;
     }
     Ok(IntakeResult { order: order_view(tx, row.id)?, created: true })
@@ -244,7 +297,13 @@ pub fn intake(tx: &mut dyn Tx, input: &ChannelOrderInput, placed: &PlacedBy) -> 
 /// Places `lines` of an order again, avoiding nodes that rejected it and `short_at` (the
 /// node that just came up short). What no node can take is marked unrouted and flagged for
 /// HQ. Returns the new fulfillment order ids.
-pub fn reroute(tx: &mut dyn Tx, order_id: Uuid, lines: &[Need], short_at: Option<&str>, now: i64) -> Result<Vec<Uuid>, ServiceError> {
+pub fn reroute(
+    tx: &mut dyn Tx,
+    order_id: Uuid,
+    lines: &[Need],
+    short_at: Option<&str>,
+    now: i64,
+) -> Result<Vec<Uuid>, ServiceError> {
     let Some(order) = orders::order(tx, order_id)? else { return Ok(Vec::new()) };
     if order.status == OrderStatus::Cancelled || lines.is_empty() {
         return Ok(Vec::new());
@@ -340,10 +399,16 @@ pub fn cancel(tx: &mut dyn Tx, id: Uuid) -> Result<Order, ServiceError> {
         return order_view(tx, id);
     }
     let fos = orders::fulfillments_of_order(tx, id)?;
-    if let Some(gone) = fos.iter().find(|f| matches!(f.state, FulfillmentState::Dispatched | FulfillmentState::Delivered | FulfillmentState::PickedUp)) {
+    if let Some(gone) = fos.iter().find(|f| {
+        matches!(f.state, FulfillmentState::Dispatched | FulfillmentState::Delivered | FulfillmentState::PickedUp)
+    }) {
         return Err(ServiceError::conflict(
             "order_not_cancellable",
-            format!("fulfillment order {} is already {}; take it back as a return instead", gone.id, gone.state.as_str()),
+            format!(
+                "fulfillment order {} is already {}; take it back as a return instead",
+                gone.id,
+                gone.state.as_str()
+            ),
         ));
     }
     let now = now_ms();
@@ -358,7 +423,14 @@ pub fn cancel(tx: &mut dyn Tx, id: Uuid) -> Result<Order, ServiceError> {
     let reference = id.to_string();
     for (kind, party, amount) in orders::attribution_totals(tx, id)? {
         if amount != 0 && kind != "store" {
-            let e = orders::AttributionEntry { order_id: id, party_kind: &kind, party: &party, amount: -amount, reason: "cancel", reference: &reference };
+            let e = orders::AttributionEntry {
+                order_id: id,
+                party_kind: &kind,
+                party: &party,
+                amount: -amount,
+                reason: "cancel",
+                reference: &reference,
+            };
             orders::insert_attribution(tx, &e, now)?;
         }
     }

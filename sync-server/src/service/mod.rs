@@ -89,7 +89,10 @@ where
 
 /// Runs `f` inside a savepoint of the current transaction: its writes are undone if it
 /// fails, while the surrounding transaction goes on.
-pub fn savepoint<T>(tx: &mut dyn Tx, f: impl FnOnce(&mut dyn Tx) -> Result<T, ServiceError>) -> Result<T, ServiceError> {
+pub fn savepoint<T>(
+    tx: &mut dyn Tx,
+    f: impl FnOnce(&mut dyn Tx) -> Result<T, ServiceError>,
+) -> Result<T, ServiceError> {
     tx.exec("SAVEPOINT inner_op", &[])?;
     match f(tx) {
         Ok(v) => {

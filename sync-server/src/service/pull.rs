@@ -22,14 +22,20 @@ enum Cursor {
 }
 
 fn bad_cursor() -> ServiceError {
-    ServiceError::new(ErrorKind::BadRequest, "invalid_cursor", "the cursor is not one this server issued; pull again from cursor 0")
+    ServiceError::new(
+        ErrorKind::BadRequest,
+        "invalid_cursor",
+        "the cursor is not one this server issued; pull again from cursor 0",
+    )
 }
 
 fn parse(cursor: &str) -> Result<Cursor, ServiceError> {
     if cursor == BOOTSTRAP_CURSOR {
         return Ok(Cursor::Bootstrap { at: Position { tx: -1, seq: -1 }, done: 0, section: 0, after: String::new() });
     }
-    let num = |s: Option<&str>| -> Result<i64, ServiceError> { s.and_then(|s| s.parse::<i64>().ok()).filter(|n| *n >= 0).ok_or_else(bad_cursor) };
+    let num = |s: Option<&str>| -> Result<i64, ServiceError> {
+        s.and_then(|s| s.parse::<i64>().ok()).filter(|n| *n >= 0).ok_or_else(bad_cursor)
+    };
     if let Some(rest) = cursor.strip_prefix("b/") {
         let mut p = rest.splitn(5, '/');
         let at = Position { tx: num(p.next())?, seq: num(p.next())? };
@@ -91,7 +97,14 @@ pub fn pull(tx: &mut dyn Tx, store: &str, cursor: &str, limit: u32) -> Result<Pu
                 }
             }
             out.reverse();
-            Ok(PullResponse { protocol_version: PROTOCOL_VERSION, cursor: changes_cursor(next), has_more, bootstrap: None, changes: out, server_time })
+            Ok(PullResponse {
+                protocol_version: PROTOCOL_VERSION,
+                cursor: changes_cursor(next),
+                has_more,
+                bootstrap: None,
+                changes: out,
+                server_time,
+            })
         }
     }
 }
@@ -101,8 +114,17 @@ fn bootstrap_total(tx: &mut dyn Tx, store: &str) -> Result<u64, ServiceError> {
     Ok(c.iter().sum::<u64>() + ledger::count_balances(tx, store)? + orders::count_open_fulfillments(tx, store)?)
 }
 
+/// Where a bootstrap goes on: section and the last key sent in it.
+type Resume = (u32, String);
+
 /// Fills a page from `section` on; returns the changes and where to go on, if anywhere.
-fn bootstrap_page(tx: &mut dyn Tx, store: &str, mut section: u32, after: &str, limit: u32) -> Result<(Vec<Change>, Option<(u32, String)>), ServiceError> {
+fn bootstrap_page(
+    tx: &mut dyn Tx,
+    store: &str,
+    mut section: u32,
+    after: &str,
+    limit: u32,
+) -> Result<(Vec<Change>, Option<Resume>), ServiceError> {
     let mut out: Vec<Change> = Vec::new();
     let mut after = after.to_string();
     while section < SECTIONS {

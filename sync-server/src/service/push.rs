@@ -10,7 +10,9 @@ use crate::storage::devices::{self, Device};
 use crate::storage::{catalogue, sync_ops, Tx};
 use shared::fulfillment::FulfillmentEvent;
 use shared::order::{Channel, ChannelOrderInput};
-use shared::protocol::{Op, OpEnvelope, OpOutcome, OpResult, PushRequest, PushResponse, MAX_PUSH_OPS, PROTOCOL_VERSION};
+use shared::protocol::{
+    Op, OpEnvelope, OpOutcome, OpResult, PushRequest, PushResponse, MAX_PUSH_OPS, PROTOCOL_VERSION,
+};
 use std::collections::HashSet;
 use uuid::Uuid;
 
@@ -34,7 +36,10 @@ pub fn check_batch(req: &PushRequest) -> Result<(), ServiceError> {
         return Err(ServiceError::new(
             ErrorKind::BadRequest,
             "unsupported_protocol_version",
-            format!("this server speaks sync protocol v{PROTOCOL_VERSION}, the app sent v{}; update the app", req.protocol_version),
+            format!(
+                "this server speaks sync protocol v{PROTOCOL_VERSION}, the app sent v{}; update the app",
+                req.protocol_version
+            ),
         ));
     }
     if req.ops.len() > MAX_PUSH_OPS {
@@ -46,10 +51,21 @@ pub fn check_batch(req: &PushRequest) -> Result<(), ServiceError> {
             return Err(ServiceError::invalid("invalid_sequence", "device_seq starts at 1"));
         }
         if i > 0 && op.device_seq != req.ops[i - 1].device_seq + 1 {
-            return Err(ServiceError::conflict("reordered_batch", format!("ops must be in device order without gaps; op {} has device_seq {} after {}", i + 1, op.device_seq, req.ops[i - 1].device_seq)));
+            return Err(ServiceError::conflict(
+                "reordered_batch",
+                format!(
+                    "ops must be in device order without gaps; op {} has device_seq {} after {}",
+                    i + 1,
+                    op.device_seq,
+                    req.ops[i - 1].device_seq
+                ),
+            ));
         }
         if !ids.insert(op.op_id) {
-            return Err(ServiceError::invalid("duplicate_op_id", format!("op_id {} appears twice in the batch", op.op_id)));
+            return Err(ServiceError::invalid(
+                "duplicate_op_id",
+                format!("op_id {} appears twice in the batch", op.op_id),
+            ));
         }
         if op.staff_id.is_empty() || op.staff_id.len() > 64 {
             return Err(ServiceError::invalid("invalid_staff", "staff_id must be 1 to 64 characters"));
@@ -61,15 +77,23 @@ pub fn check_batch(req: &PushRequest) -> Result<(), ServiceError> {
 fn apply(tx: &mut dyn Tx, ctx: &OpContext<'_>, op: &Op) -> Result<OpOutcome, ServiceError> {
     use transitions as t;
     match op {
-        Op::AcceptFulfillment { fulfillment_order_id } => t::simple(tx, ctx, *fulfillment_order_id, FulfillmentEvent::Accept),
-        Op::StartPick { fulfillment_order_id } => t::simple(tx, ctx, *fulfillment_order_id, FulfillmentEvent::StartPick),
+        Op::AcceptFulfillment { fulfillment_order_id } => {
+            t::simple(tx, ctx, *fulfillment_order_id, FulfillmentEvent::Accept)
+        }
+        Op::StartPick { fulfillment_order_id } => {
+            t::simple(tx, ctx, *fulfillment_order_id, FulfillmentEvent::StartPick)
+        }
         Op::RejectFulfillment { fulfillment_order_id, reason } => t::reject(tx, ctx, *fulfillment_order_id, reason),
         Op::ConfirmPick { fulfillment_order_id, lines, shortage_reason } => {
             t::confirm_pick(tx, ctx, *fulfillment_order_id, lines, shortage_reason.as_deref())
         }
         Op::MarkReady { fulfillment_order_id } => t::mark_ready(tx, ctx, *fulfillment_order_id),
-        Op::HandOver { fulfillment_order_id, verification } => t::hand_over(tx, ctx, *fulfillment_order_id, verification),
-        Op::RequestCourier { fulfillment_order_id, carrier } => t::request_courier(tx, ctx, *fulfillment_order_id, carrier),
+        Op::HandOver { fulfillment_order_id, verification } => {
+            t::hand_over(tx, ctx, *fulfillment_order_id, verification)
+        }
+        Op::RequestCourier { fulfillment_order_id, carrier } => {
+            t::request_courier(tx, ctx, *fulfillment_order_id, carrier)
+        }
         Op::RecordTracking { fulfillment_order_id, carrier, tracking_no } => {
             t::record_tracking(tx, ctx, *fulfillment_order_id, carrier, tracking_no)
         }
@@ -96,12 +120,17 @@ fn apply(tx: &mut dyn Tx, ctx: &OpContext<'_>, op: &Op) -> Result<OpOutcome, Ser
 
 /// Applies one new op in a savepoint and turns business errors into a stored outcome.
 fn apply_new(tx: &mut dyn Tx, device: &Device, env: &OpEnvelope, now: i64) -> Result<OpOutcome, ServiceError> {
-    let ctx = OpContext { device_id: &device.id, store: &device.store_code, staff_id: &env.staff_id, op_id: env.op_id, now };
+    let ctx =
+        OpContext { device_id: &device.id, store: &device.store_code, staff_id: &env.staff_id, op_id: env.op_id, now };
     let staff = catalogue::staff(tx, &env.staff_id)?;
     let staff_ok = staff.as_ref().is_some_and(|(store, s)| store == &device.store_code && s.active);
     let result = super::savepoint(tx, |tx| {
         if !staff_ok && !env.op.is_fact() {
-            return Err(ServiceError::new(ErrorKind::Forbidden, "unknown_staff", format!("{} is not active staff of this store; log in again", env.staff_id)));
+            return Err(ServiceError::new(
+                ErrorKind::Forbidden,
+                "unknown_staff",
+                format!("{} is not active staff of this store; log in again", env.staff_id),
+            ));
         }
         apply(tx, &ctx, &env.op)
     });
@@ -111,20 +140,32 @@ fn apply_new(tx: &mut dyn Tx, device: &Device, env: &OpEnvelope, now: i64) -> Re
         Err(e) => OpOutcome::Rejected { code: e.code.to_string(), message: e.message },
     };
     if !staff_ok && matches!(outcome, OpOutcome::Applied) {
-        return transitions::flag(tx, &ctx, None, None, "unknown_staff", format!("recorded, but {} is not active staff of this store", env.staff_id));
+        return transitions::flag(
+            tx,
+            &ctx,
+            None,
+            None,
+            "unknown_staff",
+            format!("recorded, but {} is not active staff of this store", env.staff_id),
+        );
     }
     Ok(outcome)
 }
 
 /// Applies a checked batch for `device` (see [`check_batch`]).
 pub fn push(tx: &mut dyn Tx, device_id: &str, req: &PushRequest, now: i64) -> Result<PushResponse, ServiceError> {
-    let device = devices::device(tx, device_id)?.ok_or_else(|| ServiceError::new(ErrorKind::Unauthorized, "unknown_device", "this device is not enrolled"))?;
+    let device = devices::device(tx, device_id)?
+        .ok_or_else(|| ServiceError::new(ErrorKind::Unauthorized, "unknown_device", "this device is not enrolled"))?;
     let mut last = device.last_seq;
     if let Some(first) = req.ops.first() {
         if first.device_seq as i64 > last + 1 {
             return Err(ServiceError::conflict(
                 "sequence_gap",
-                format!("the server has applied this device's ops up to {last}, but the batch starts at {}; push from {}", first.device_seq, last + 1),
+                format!(
+                    "the server has applied this device's ops up to {last}, but the batch starts at {}; push from {}",
+                    first.device_seq,
+                    last + 1
+                ),
             ));
         }
     }
@@ -145,10 +186,14 @@ pub fn push(tx: &mut dyn Tx, device_id: &str, req: &PushRequest, now: i64) -> Re
             }
         } else {
             if sync_ops::by_op_id(tx, &env.op_id.to_string())?.is_some() {
-                return Err(ServiceError::conflict("op_id_reused", format!("op_id {} was already applied under another sequence number", env.op_id)));
+                return Err(ServiceError::conflict(
+                    "op_id_reused",
+                    format!("op_id {} was already applied under another sequence number", env.op_id),
+                ));
             }
             let outcome = apply_new(tx, &device, env, now)?;
-            let json = serde_json::to_string(&outcome).map_err(|e| ServiceError::new(ErrorKind::Internal, "internal", e.to_string()))?;
+            let json = serde_json::to_string(&outcome)
+                .map_err(|e| ServiceError::new(ErrorKind::Internal, "internal", e.to_string()))?;
             let record = sync_ops::NewOp {
                 device_id: &device.id,
                 device_seq: seq,

@@ -12,21 +12,45 @@ use uuid::Uuid;
 
 /// Fact: a return was received at this store. The goods go back to stock whatever else is
 /// wrong; refund and attribution follow the original order; problems are flagged.
-pub fn accept_return(tx: &mut dyn Tx, ctx: &OpContext<'_>, return_id: Uuid, order_id: Uuid, lines: &[ReturnLine], approved_by: Option<&str>) -> Result<OpOutcome, ServiceError> {
+pub fn accept_return(
+    tx: &mut dyn Tx,
+    ctx: &OpContext<'_>,
+    return_id: Uuid,
+    order_id: Uuid,
+    lines: &[ReturnLine],
+    approved_by: Option<&str>,
+) -> Result<OpOutcome, ServiceError> {
     if lines.is_empty() || lines.len() > 100 {
         return Err(ServiceError::invalid("invalid_lines", "a return has 1 to 100 lines"));
     }
     if orders::return_exists(tx, return_id)? {
-        return flag(tx, ctx, None, Some(order_id), "duplicate_return", format!("return {return_id} was already recorded; nothing was changed"));
+        return flag(
+            tx,
+            ctx,
+            None,
+            Some(order_id),
+            "duplicate_return",
+            format!("return {return_id} was already recorded; nothing was changed"),
+        );
     }
     let reference = return_id.to_string();
     let mut problems: Vec<(&'static str, String)> = Vec::new();
     for l in lines {
         if !catalogue::sku_exists(tx, &l.sku_code)? {
-            problems.push(("unknown_sku", format!("SKU {} is not in the catalogue; its units were not booked", l.sku_code)));
+            problems.push((
+                "unknown_sku",
+                format!("SKU {} is not in the catalogue; its units were not booked", l.sku_code),
+            ));
             continue;
         }
-        let m = ledger::Movement { node: ctx.store, sku: &l.sku_code, quality: l.condition.quality(), delta: l.qty.get(), reason: MovementReason::Return, reference: &reference };
+        let m = ledger::Movement {
+            node: ctx.store,
+            sku: &l.sku_code,
+            quality: l.condition.quality(),
+            delta: l.qty.get(),
+            reason: MovementReason::Return,
+            reference: &reference,
+        };
         ledger::record_movement(tx, &m, ctx.now)?;
     }
     let order = orders::order(tx, order_id)?;
@@ -59,22 +83,38 @@ pub fn accept_return(tx: &mut dyn Tx, ctx: &OpContext<'_>, return_id: Uuid, orde
             refund_total += refund;
             receipt_lines.push((l.sku_code.clone(), l.qty.get(), condition, refund));
         }
-        for (kind, party) in [("channel", Some(order.channel.as_str().to_string())), ("associate", order.associate_id.clone())] {
+        for (kind, party) in
+            [("channel", Some(order.channel.as_str().to_string())), ("associate", order.associate_id.clone())]
+        {
             if let (Some(party), true) = (party, refund_total > 0) {
-                let e = orders::AttributionEntry { order_id, party_kind: kind, party: &party, amount: -refund_total, reason: "return", reference: &reference };
+                let e = orders::AttributionEntry {
+                    order_id,
+                    party_kind: kind,
+                    party: &party,
+                    amount: -refund_total,
+                    reason: "return",
+                    reference: &reference,
+                };
                 orders::insert_attribution(tx, &e, ctx.now)?;
             }
         }
     } else {
-        problems.push(("unknown_order", format!("order {order_id} is unknown; the goods were booked into stock without a refund")));
+        problems.push((
+            "unknown_order",
+            format!("order {order_id} is unknown; the goods were booked into stock without a refund"),
+        ));
     }
     if refund_total > RETURN_MANAGER_LIMIT_FEN {
         let approved = match approved_by {
-            Some(m) => catalogue::staff(tx, m)?.is_some_and(|(store, s)| store == ctx.store && s.role == Role::Manager && s.active),
+            Some(m) => catalogue::staff(tx, m)?
+                .is_some_and(|(store, s)| store == ctx.store && s.role == Role::Manager && s.active),
             None => false,
         };
         if !approved {
-            problems.push(("manager_approval_missing", format!("a refund of {} needs a store manager's approval", shared::Fen(refund_total))));
+            problems.push((
+                "manager_approval_missing",
+                format!("a refund of {} needs a store manager's approval", shared::Fen(refund_total)),
+            ));
         }
     }
     orders::insert_return(tx, return_id, order_id, ctx.store, ctx.staff_id, approved_by, refund_total, ctx.now)?;
@@ -85,7 +125,12 @@ pub fn accept_return(tx: &mut dyn Tx, ctx: &OpContext<'_>, return_id: Uuid, orde
 }
 
 /// Flags the problems found with a fact as one conflict (the first code, every message).
-fn flag_all(tx: &mut dyn Tx, ctx: &OpContext<'_>, order_id: Option<Uuid>, problems: Vec<(&'static str, String)>) -> Result<OpOutcome, ServiceError> {
+fn flag_all(
+    tx: &mut dyn Tx,
+    ctx: &OpContext<'_>,
+    order_id: Option<Uuid>,
+    problems: Vec<(&'static str, String)>,
+) -> Result<OpOutcome, ServiceError> {
     let Some((code, _)) = problems.first() else { return Ok(OpOutcome::Applied) };
     let message = problems.iter().map(|(_, m)| m.as_str()).collect::<Vec<_>>().join("; ");
     flag(tx, ctx, None, order_id, code, message)
@@ -93,7 +138,12 @@ fn flag_all(tx: &mut dyn Tx, ctx: &OpContext<'_>, order_id: Option<Uuid>, proble
 
 /// Fact: a stock count. On-hand becomes what was counted; if stock moved since the device
 /// read it, or the count leaves less than is promised, HQ is told.
-pub fn count_stock(tx: &mut dyn Tx, ctx: &OpContext<'_>, count_id: Uuid, lines: &[CountLine]) -> Result<OpOutcome, ServiceError> {
+pub fn count_stock(
+    tx: &mut dyn Tx,
+    ctx: &OpContext<'_>,
+    count_id: Uuid,
+    lines: &[CountLine],
+) -> Result<OpOutcome, ServiceError> {
     if lines.is_empty() || lines.len() > 5_000 {
         return Err(ServiceError::invalid("invalid_lines", "a count has 1 to 5000 lines"));
     }
@@ -101,18 +151,35 @@ pub fn count_stock(tx: &mut dyn Tx, ctx: &OpContext<'_>, count_id: Uuid, lines: 
     let mut problems: Vec<(&'static str, String)> = Vec::new();
     for l in lines {
         if !catalogue::sku_exists(tx, &l.sku_code)? {
-            problems.push(("unknown_sku", format!("SKU {} is not in the catalogue; its count was not booked", l.sku_code)));
+            problems
+                .push(("unknown_sku", format!("SKU {} is not in the catalogue; its count was not booked", l.sku_code)));
             continue;
         }
         let level = ledger::balance(tx, ctx.store, &l.sku_code, l.quality)?;
         if level.on_hand != l.expected {
-            problems.push(("stock_moved_during_count", format!("{}: the device expected {} but the server had {} when the count arrived", l.sku_code, l.expected, level.on_hand)));
+            problems.push((
+                "stock_moved_during_count",
+                format!(
+                    "{}: the device expected {} but the server had {} when the count arrived",
+                    l.sku_code, l.expected, level.on_hand
+                ),
+            ));
         }
         let delta = l.counted.get() - level.on_hand;
-        let m = ledger::Movement { node: ctx.store, sku: &l.sku_code, quality: l.quality, delta, reason: MovementReason::Count, reference: &reference };
+        let m = ledger::Movement {
+            node: ctx.store,
+            sku: &l.sku_code,
+            quality: l.quality,
+            delta,
+            reason: MovementReason::Count,
+            reference: &reference,
+        };
         ledger::record_movement(tx, &m, ctx.now)?;
         if level.reserved > l.counted.get() {
-            problems.push(("count_below_reserved", format!("{}: {} counted but {} are promised to orders", l.sku_code, l.counted.get(), level.reserved)));
+            problems.push((
+                "count_below_reserved",
+                format!("{}: {} counted but {} are promised to orders", l.sku_code, l.counted.get(), level.reserved),
+            ));
         }
     }
     flag_all(tx, ctx, None, problems)

@@ -35,7 +35,10 @@ fn check_text(field: &str, value: &str, max: usize) -> Result<(), ServiceError> 
     if value.trim().is_empty() || value.len() > max || value.chars().any(|c| c.is_control()) {
         return Err(ServiceError::invalid(
             "invalid_field",
-            format!("{field} must be 1 to {max} characters without control characters, got {:?}", value.chars().take(40).collect::<String>()),
+            format!(
+                "{field} must be 1 to {max} characters without control characters, got {:?}",
+                value.chars().take(40).collect::<String>()
+            ),
         ));
     }
     Ok(())
@@ -45,7 +48,10 @@ fn check_text(field: &str, value: &str, max: usize) -> Result<(), ServiceError> 
 fn validate(b: &ImportBundle, tx: &mut dyn Tx) -> Result<(), ServiceError> {
     let rows = b.nodes.len() + b.styles.len() + b.skus.len() + b.bundles.len() + b.staff.len() + b.stock.len();
     if rows > MAX_IMPORT_ROWS {
-        return Err(ServiceError::invalid("too_many_rows", format!("an import may carry at most {MAX_IMPORT_ROWS} rows, got {rows}; split it")));
+        return Err(ServiceError::invalid(
+            "too_many_rows",
+            format!("an import may carry at most {MAX_IMPORT_ROWS} rows, got {rows}; split it"),
+        ));
     }
     let nodes: HashSet<&str> = b.nodes.iter().map(|n| n.code.as_str()).collect();
     let styles: HashSet<&str> = b.styles.iter().map(|s| s.code.as_str()).collect();
@@ -55,10 +61,15 @@ fn validate(b: &ImportBundle, tx: &mut dyn Tx) -> Result<(), ServiceError> {
         check_text("node code", &n.code, 32)?;
         check_text("node name", &n.name, 200)?;
         if !n.location.is_valid() {
-            return Err(ServiceError::invalid("invalid_location", format!("node {} has coordinates off the globe", n.code)));
+            return Err(ServiceError::invalid(
+                "invalid_location",
+                format!("node {} has coordinates off the globe", n.code),
+            ));
         }
     }
-    let node_ok = |tx: &mut dyn Tx, code: &str| -> Result<bool, ServiceError> { Ok(nodes.contains(code) || catalogue::node(tx, code)?.is_some()) };
+    let node_ok = |tx: &mut dyn Tx, code: &str| -> Result<bool, ServiceError> {
+        Ok(nodes.contains(code) || catalogue::node(tx, code)?.is_some())
+    };
     for s in &b.styles {
         check_text("style code", &s.code, 64)?;
         check_text("style name", &s.name, 200)?;
@@ -72,20 +83,34 @@ fn validate(b: &ImportBundle, tx: &mut dyn Tx) -> Result<(), ServiceError> {
             return Err(ServiceError::invalid("invalid_price", format!("SKU {} has a negative price", s.code)));
         }
         if !barcodes.insert(s.barcode.as_str()) {
-            return Err(ServiceError::invalid("duplicate_barcode", format!("barcode {} appears twice in the import", s.barcode)));
+            return Err(ServiceError::invalid(
+                "duplicate_barcode",
+                format!("barcode {} appears twice in the import", s.barcode),
+            ));
         }
         if !styles.contains(s.style_code.as_str()) && catalogue::style(tx, &s.style_code)?.is_none() {
-            return Err(ServiceError::invalid("unknown_style", format!("SKU {} names style {}, which is neither in the import nor known", s.code, s.style_code)));
+            return Err(ServiceError::invalid(
+                "unknown_style",
+                format!("SKU {} names style {}, which is neither in the import nor known", s.code, s.style_code),
+            ));
         }
     }
-    let sku_ok = |tx: &mut dyn Tx, code: &str| -> Result<bool, ServiceError> { Ok(skus.contains(code) || catalogue::sku_exists(tx, code)?) };
+    let sku_ok = |tx: &mut dyn Tx, code: &str| -> Result<bool, ServiceError> {
+        Ok(skus.contains(code) || catalogue::sku_exists(tx, code)?)
+    };
     for bundle in &b.bundles {
         if !sku_ok(tx, &bundle.sku_code)? || bundle.components.is_empty() {
-            return Err(ServiceError::invalid("invalid_bundle", format!("bundle {} must be a known SKU with at least one component", bundle.sku_code)));
+            return Err(ServiceError::invalid(
+                "invalid_bundle",
+                format!("bundle {} must be a known SKU with at least one component", bundle.sku_code),
+            ));
         }
         for c in &bundle.components {
             if !sku_ok(tx, &c.sku_code)? || c.sku_code == bundle.sku_code {
-                return Err(ServiceError::invalid("invalid_bundle", format!("bundle {} has unknown component {}", bundle.sku_code, c.sku_code)));
+                return Err(ServiceError::invalid(
+                    "invalid_bundle",
+                    format!("bundle {} has unknown component {}", bundle.sku_code, c.sku_code),
+                ));
             }
         }
     }
@@ -95,14 +120,21 @@ fn validate(b: &ImportBundle, tx: &mut dyn Tx) -> Result<(), ServiceError> {
         if !valid_pin(&s.pin) {
             return Err(ServiceError::invalid("invalid_pin", format!("staff {}: a PIN is 4 to 8 digits", s.id)));
         }
-        let store = catalogue::node(tx, &s.store_code)?.or_else(|| b.nodes.iter().find(|n| n.code == s.store_code).cloned());
+        let store =
+            catalogue::node(tx, &s.store_code)?.or_else(|| b.nodes.iter().find(|n| n.code == s.store_code).cloned());
         if !store.is_some_and(|n| n.kind.is_store()) {
-            return Err(ServiceError::invalid("unknown_store", format!("staff {} names store {}, which is not a known store", s.id, s.store_code)));
+            return Err(ServiceError::invalid(
+                "unknown_store",
+                format!("staff {} names store {}, which is not a known store", s.id, s.store_code),
+            ));
         }
     }
     for row in &b.stock {
         if !node_ok(tx, &row.node_code)? {
-            return Err(ServiceError::invalid("unknown_node", format!("stock row names unknown node {}", row.node_code)));
+            return Err(ServiceError::invalid(
+                "unknown_node",
+                format!("stock row names unknown node {}", row.node_code),
+            ));
         }
         if !sku_ok(tx, &row.sku_code)? {
             return Err(ServiceError::invalid("unknown_sku", format!("stock row names unknown SKU {}", row.sku_code)));
@@ -189,15 +221,28 @@ pub fn adjust(tx: &mut dyn Tx, batch: &StockAdjustmentBatch) -> Result<Adjustmen
         return Err(ServiceError::invalid("invalid_batch", "a batch has 1 to 10000 lines"));
     }
     let digest = token_digest(&serde_json::to_string(batch).unwrap_or_default());
-    if let Some(r) = tx.query_opt("SELECT digest FROM adjustment_batch WHERE batch_id = $1", crate::params![&batch.batch_id])? {
+    if let Some(r) =
+        tx.query_opt("SELECT digest FROM adjustment_batch WHERE batch_id = $1", crate::params![&batch.batch_id])?
+    {
         if r.text(0)? != digest {
-            return Err(ServiceError::conflict("batch_id_reused", format!("batch {} was applied before with different lines; use a new batch_id", batch.batch_id)));
+            return Err(ServiceError::conflict(
+                "batch_id_reused",
+                format!("batch {} was applied before with different lines; use a new batch_id", batch.batch_id),
+            ));
         }
         return Ok(AdjustmentResult { batch_id: batch.batch_id.clone(), applied: 0, replayed: true });
     }
     for l in &batch.lines {
         if l.delta == 0 || l.delta.unsigned_abs() > shared::quantity::MAX_QTY as u64 {
-            return Err(ServiceError::invalid("invalid_delta", format!("delta for {} at {} must be non-zero and at most {} units", l.sku_code, l.node_code, shared::quantity::MAX_QTY)));
+            return Err(ServiceError::invalid(
+                "invalid_delta",
+                format!(
+                    "delta for {} at {} must be non-zero and at most {} units",
+                    l.sku_code,
+                    l.node_code,
+                    shared::quantity::MAX_QTY
+                ),
+            ));
         }
         if catalogue::node(tx, &l.node_code)?.is_none() {
             return Err(ServiceError::invalid("unknown_node", format!("unknown node {}", l.node_code)));
@@ -208,7 +253,14 @@ pub fn adjust(tx: &mut dyn Tx, batch: &StockAdjustmentBatch) -> Result<Adjustmen
     }
     let now = now_ms();
     for l in &batch.lines {
-        let m = ledger::Movement { node: &l.node_code, sku: &l.sku_code, quality: l.quality, delta: l.delta, reason: MovementReason::Adjustment, reference: &batch.batch_id };
+        let m = ledger::Movement {
+            node: &l.node_code,
+            sku: &l.sku_code,
+            quality: l.quality,
+            delta: l.delta,
+            reason: MovementReason::Adjustment,
+            reference: &batch.batch_id,
+        };
         ledger::record_movement(tx, &m, now)?;
     }
     tx.exec(
@@ -234,7 +286,10 @@ pub fn hold(tx: &mut dyn Tx, req: &ReservationRequest) -> Result<HoldResult, Ser
     check_text("reference", &req.reference, 100)?;
     if let Some(existing) = ledger::reservation_by_reference(tx, &req.reference)? {
         if existing.node_code != req.node_code || existing.sku_code != req.sku_code || existing.qty != req.qty.get() {
-            return Err(ServiceError::conflict("reference_reused", format!("reference {} already holds a different reservation", req.reference)));
+            return Err(ServiceError::conflict(
+                "reference_reused",
+                format!("reference {} already holds a different reservation", req.reference),
+            ));
         }
         return Ok(HoldResult { reservation: existing, created: false });
     }
@@ -261,7 +316,10 @@ pub fn hold(tx: &mut dyn Tx, req: &ReservationRequest) -> Result<HoldResult, Ser
 pub fn release_hold(tx: &mut dyn Tx, id: &str) -> Result<ledger::Reservation, ServiceError> {
     let r = ledger::reservation(tx, id)?.ok_or_else(|| ServiceError::not_found("reservation", id))?;
     if r.reference.is_none() {
-        return Err(ServiceError::conflict("not_a_hold", "this reservation belongs to a fulfillment order; cancel the order instead"));
+        return Err(ServiceError::conflict(
+            "not_a_hold",
+            "this reservation belongs to a fulfillment order; cancel the order instead",
+        ));
     }
     ledger::close_reservation(tx, id, ledger::Close::Release, id, now_ms())?;
     Ok(ledger::reservation(tx, id)?.unwrap_or(r))

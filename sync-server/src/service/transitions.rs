@@ -4,8 +4,8 @@ use super::intake::{refresh_status, release_lines, reroute};
 use super::push::OpContext;
 use super::{random_bytes, ServiceError};
 use crate::storage::orders::{self, FulfillmentRow};
-use crate::storage::{catalogue, ledger};
 use crate::storage::Tx;
+use crate::storage::{catalogue, ledger};
 use shared::fulfillment::{transition, FulfillmentEvent, FulfillmentKind, FulfillmentState};
 use shared::pickup::{PickupCode, VALID_DAYS};
 use shared::protocol::{HandOverVerification, OpOutcome, PickedLine};
@@ -66,7 +66,12 @@ fn text(field: &str, v: &str, max: usize) -> Result<String, ServiceError> {
 }
 
 /// Accept, start picking: plain state steps.
-pub fn simple(tx: &mut dyn Tx, ctx: &OpContext<'_>, id: Uuid, event: FulfillmentEvent) -> Result<OpOutcome, ServiceError> {
+pub fn simple(
+    tx: &mut dyn Tx,
+    ctx: &OpContext<'_>,
+    id: Uuid,
+    event: FulfillmentEvent,
+) -> Result<OpOutcome, ServiceError> {
     let mut f = load(tx, ctx, id)?;
     step(&mut f, event)?;
     orders::update_fulfillment(tx, &f, ctx.now)?;
@@ -91,17 +96,31 @@ pub fn reject(tx: &mut dyn Tx, ctx: &OpContext<'_>, id: Uuid, reason: &str) -> R
 }
 
 /// Picking confirmed with scanned quantities; short lines are rerouted.
-pub fn confirm_pick(tx: &mut dyn Tx, ctx: &OpContext<'_>, id: Uuid, picked: &[PickedLine], shortage_reason: Option<&str>) -> Result<OpOutcome, ServiceError> {
+pub fn confirm_pick(
+    tx: &mut dyn Tx,
+    ctx: &OpContext<'_>,
+    id: Uuid,
+    picked: &[PickedLine],
+    shortage_reason: Option<&str>,
+) -> Result<OpOutcome, ServiceError> {
     let mut f = load(tx, ctx, id)?;
     let lines = orders::fulfillment_lines(tx, id)?;
-    if picked.len() != lines.len() || lines.iter().any(|l| picked.iter().filter(|p| p.line_no == l.line_no).count() != 1) {
-        return Err(ServiceError::invalid("pick_lines_mismatch", format!("confirm every line of the order exactly once ({} lines)", lines.len())));
+    if picked.len() != lines.len()
+        || lines.iter().any(|l| picked.iter().filter(|p| p.line_no == l.line_no).count() != 1)
+    {
+        return Err(ServiceError::invalid(
+            "pick_lines_mismatch",
+            format!("confirm every line of the order exactly once ({} lines)", lines.len()),
+        ));
     }
     let mut short = Vec::new();
     for l in &lines {
         let p = picked.iter().find(|p| p.line_no == l.line_no).map(|p| p.picked.get()).unwrap_or(0);
         if p > l.qty {
-            return Err(ServiceError::invalid("picked_too_many", format!("line {} ({}) needs {} but {p} were scanned; put the extra back", l.line_no, l.sku_code, l.qty)));
+            return Err(ServiceError::invalid(
+                "picked_too_many",
+                format!("line {} ({}) needs {} but {p} were scanned; put the extra back", l.line_no, l.sku_code, l.qty),
+            ));
         }
         if p < l.qty {
             short.push((l.clone(), p));
@@ -109,7 +128,10 @@ pub fn confirm_pick(tx: &mut dyn Tx, ctx: &OpContext<'_>, id: Uuid, picked: &[Pi
     }
     let all_short = short.len() == lines.len() && short.iter().all(|(_, p)| *p == 0);
     if !short.is_empty() && shortage_reason.is_none_or(|r| r.trim().is_empty()) {
-        return Err(ServiceError::invalid("shortage_reason_required", "some lines are short: say why (e.g. damaged, not found)"));
+        return Err(ServiceError::invalid(
+            "shortage_reason_required",
+            "some lines are short: say why (e.g. damaged, not found)",
+        ));
     }
     step(&mut f, if all_short { FulfillmentEvent::Reject } else { FulfillmentEvent::ConfirmPick })?;
     let mut needs = Vec::new();
@@ -172,18 +194,39 @@ fn goods_left(tx: &mut dyn Tx, ctx: &OpContext<'_>, f: &FulfillmentRow) -> Resul
             None => false,
         };
         if !consumed && l.qty > 0 {
-            let m = ledger::Movement { node: ctx.store, sku: &l.sku_code, quality: Quality::Sellable, delta: -l.qty, reason: MovementReason::Fulfilment, reference: &reference };
+            let m = ledger::Movement {
+                node: ctx.store,
+                sku: &l.sku_code,
+                quality: Quality::Sellable,
+                delta: -l.qty,
+                reason: MovementReason::Fulfilment,
+                reference: &reference,
+            };
             ledger::record_movement(tx, &m, ctx.now)?;
         }
     }
     let fee = fee_for(tx, f)?;
-    let e = orders::AttributionEntry { order_id: f.order_id, party_kind: "store", party: ctx.store, amount: fee, reason: "fulfillment_fee", reference: &reference };
+    let e = orders::AttributionEntry {
+        order_id: f.order_id,
+        party_kind: "store",
+        party: ctx.store,
+        amount: fee,
+        reason: "fulfillment_fee",
+        reference: &reference,
+    };
     orders::insert_attribution(tx, &e, ctx.now)?;
     Ok(())
 }
 
 /// Records a conflict for HQ and flags the fulfillment order.
-pub fn flag(tx: &mut dyn Tx, ctx: &OpContext<'_>, f: Option<&mut FulfillmentRow>, order_id: Option<Uuid>, code: &'static str, message: String) -> Result<OpOutcome, ServiceError> {
+pub fn flag(
+    tx: &mut dyn Tx,
+    ctx: &OpContext<'_>,
+    f: Option<&mut FulfillmentRow>,
+    order_id: Option<Uuid>,
+    code: &'static str,
+    message: String,
+) -> Result<OpOutcome, ServiceError> {
     let fo_id = f.as_ref().map(|f| f.id.to_string());
     if let Some(f) = f {
         f.flagged = true;
@@ -204,19 +247,27 @@ pub fn flag(tx: &mut dyn Tx, ctx: &OpContext<'_>, f: Option<&mut FulfillmentRow>
 }
 
 /// Fact: goods handed to the customer. Never rejected for state; conflicts are flagged.
-pub fn hand_over(tx: &mut dyn Tx, ctx: &OpContext<'_>, id: Uuid, verification: &HandOverVerification) -> Result<OpOutcome, ServiceError> {
+pub fn hand_over(
+    tx: &mut dyn Tx,
+    ctx: &OpContext<'_>,
+    id: Uuid,
+    verification: &HandOverVerification,
+) -> Result<OpOutcome, ServiceError> {
     let mut f = load(tx, ctx, id)?;
     let (method, verified, why) = match verification {
         HandOverVerification::PickupCode { code } => {
             let ok = match (PickupCode::parse_input(code), &f.pickup_code_hash) {
-                (Some((c, qr_id)), Some(hash)) => qr_id.is_none_or(|q| q == id) && c.verify(hash) && f.pickup_expires_ms.is_some_and(|e| ctx.now < e),
+                (Some((c, qr_id)), Some(hash)) => {
+                    qr_id.is_none_or(|q| q == id) && c.verify(hash) && f.pickup_expires_ms.is_some_and(|e| ctx.now < e)
+                }
                 _ => false,
             };
             ("pickup_code", ok, "the pickup code does not match this order (or has expired)")
         }
         HandOverVerification::IdCheck { manager_id, note } => {
             let manager = catalogue::staff(tx, manager_id)?;
-            let ok = manager.is_some_and(|(store, s)| store == ctx.store && s.role == Role::Manager && s.active) && !note.trim().is_empty();
+            let ok = manager.is_some_and(|(store, s)| store == ctx.store && s.role == Role::Manager && s.active)
+                && !note.trim().is_empty();
             ("id_check", ok, "the ID check was not done by a manager of this store")
         }
     };
@@ -225,16 +276,28 @@ pub fn hand_over(tx: &mut dyn Tx, ctx: &OpContext<'_>, id: Uuid, verification: &
     let mut conflict: Option<(&'static str, String)> = None;
     match before {
         FulfillmentState::PickedUp => {
-            conflict = Some(("already_handed_over", "this order had already been handed over (on another device); HQ will check both hand-overs".into()));
+            conflict = Some((
+                "already_handed_over",
+                "this order had already been handed over (on another device); HQ will check both hand-overs".into(),
+            ));
         }
         FulfillmentState::Cancelled | FulfillmentState::Rejected => {
             // The goods are gone although the server had released them: record the fact.
             goods_left(tx, ctx, &f)?;
-            conflict = Some(("handed_over_after_cancel", format!("the order was {} at HQ before you handed it over; HQ has been told to follow up", if before == FulfillmentState::Cancelled { "cancelled" } else { "rerouted" })));
+            conflict = Some((
+                "handed_over_after_cancel",
+                format!(
+                    "the order was {} at HQ before you handed it over; HQ has been told to follow up",
+                    if before == FulfillmentState::Cancelled { "cancelled" } else { "rerouted" }
+                ),
+            ));
         }
         _ => {
             if before != FulfillmentState::ReadyForPickup {
-                conflict = Some(("handed_over_early", format!("the order was still {} on the server when it was handed over", before.as_str())));
+                conflict = Some((
+                    "handed_over_early",
+                    format!("the order was still {} on the server when it was handed over", before.as_str()),
+                ));
             }
             f.state = FulfillmentState::PickedUp;
             goods_left(tx, ctx, &f)?;
@@ -256,7 +319,12 @@ pub fn hand_over(tx: &mut dyn Tx, ctx: &OpContext<'_>, id: Uuid, verification: &
 }
 
 /// A courier or rider was requested.
-pub fn request_courier(tx: &mut dyn Tx, ctx: &OpContext<'_>, id: Uuid, carrier: &str) -> Result<OpOutcome, ServiceError> {
+pub fn request_courier(
+    tx: &mut dyn Tx,
+    ctx: &OpContext<'_>,
+    id: Uuid,
+    carrier: &str,
+) -> Result<OpOutcome, ServiceError> {
     let carrier = text("carrier", carrier, 64)?;
     let mut f = load(tx, ctx, id)?;
     step(&mut f, FulfillmentEvent::RequestCourier)?;
@@ -266,7 +334,13 @@ pub fn request_courier(tx: &mut dyn Tx, ctx: &OpContext<'_>, id: Uuid, carrier: 
 }
 
 /// The courier collected the parcel: goods left, tracking recorded.
-pub fn record_tracking(tx: &mut dyn Tx, ctx: &OpContext<'_>, id: Uuid, carrier: &str, tracking_no: &str) -> Result<OpOutcome, ServiceError> {
+pub fn record_tracking(
+    tx: &mut dyn Tx,
+    ctx: &OpContext<'_>,
+    id: Uuid,
+    carrier: &str,
+    tracking_no: &str,
+) -> Result<OpOutcome, ServiceError> {
     let carrier = text("carrier", carrier, 64)?;
     let tracking_no = text("tracking_no", tracking_no, 64)?;
     let mut f = load(tx, ctx, id)?;
@@ -282,7 +356,10 @@ pub fn record_tracking(tx: &mut dyn Tx, ctx: &OpContext<'_>, id: Uuid, carrier: 
 pub fn delivered(tx: &mut dyn Tx, id: Uuid, now: i64) -> Result<(), ServiceError> {
     let mut f = orders::fulfillment(tx, id)?.ok_or_else(|| ServiceError::not_found("fulfillment order", id))?;
     if f.kind == FulfillmentKind::Pickup {
-        return Err(ServiceError::conflict("illegal_transition", "pickup orders are handed over at the store, not delivered"));
+        return Err(ServiceError::conflict(
+            "illegal_transition",
+            "pickup orders are handed over at the store, not delivered",
+        ));
     }
     step(&mut f, FulfillmentEvent::Deliver)?;
     orders::update_fulfillment(tx, &f, now)?;

@@ -184,7 +184,14 @@ pub fn bundle_codes_after(tx: &mut dyn Tx, after: &str, limit: u32) -> Result<Ve
 }
 
 /// Creates or updates a staff member with an already hashed PIN.
-pub fn upsert_staff(tx: &mut dyn Tx, id: &str, store: &str, name: &str, role: Role, pin_hash: &str) -> Result<(), StorageError> {
+pub fn upsert_staff(
+    tx: &mut dyn Tx,
+    id: &str,
+    store: &str,
+    name: &str,
+    role: Role,
+    pin_hash: &str,
+) -> Result<(), StorageError> {
     tx.exec(
         "INSERT INTO staff (id, store_code, name, role, pin_hash, active) VALUES ($1, $2, $3, $4, $5, 1)
          ON CONFLICT (id) DO UPDATE SET store_code = excluded.store_code, name = excluded.name,
@@ -213,7 +220,12 @@ fn staff_from_row(r: &Row) -> Result<StaffRecord, StorageError> {
 }
 
 /// A store's staff after `after` in id order.
-pub fn store_staff_after(tx: &mut dyn Tx, store: &str, after: &str, limit: u32) -> Result<Vec<StaffRecord>, StorageError> {
+pub fn store_staff_after(
+    tx: &mut dyn Tx,
+    store: &str,
+    after: &str,
+    limit: u32,
+) -> Result<Vec<StaffRecord>, StorageError> {
     tx.query(
         "SELECT id, name, role, pin_hash, active FROM staff WHERE store_code = $1 AND id > $2 ORDER BY id LIMIT $3",
         params![store, after, limit],

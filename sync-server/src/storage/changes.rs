@@ -45,9 +45,17 @@ impl Entity {
 
     /// Parses the stored name.
     pub fn parse(s: &str) -> Option<Entity> {
-        [Entity::Node, Entity::Style, Entity::Sku, Entity::Bundle, Entity::Stock, Entity::FulfillmentOrder, Entity::Staff]
-            .into_iter()
-            .find(|e| e.as_str() == s)
+        [
+            Entity::Node,
+            Entity::Style,
+            Entity::Sku,
+            Entity::Bundle,
+            Entity::Stock,
+            Entity::FulfillmentOrder,
+            Entity::Staff,
+        ]
+        .into_iter()
+        .find(|e| e.as_str() == s)
     }
 }
 

@@ -5,7 +5,13 @@ use crate::params;
 use serde::Serialize;
 
 /// Stores a new one-time enrollment code hash.
-pub fn insert_enrollment_code(tx: &mut dyn Tx, code_hash: &str, store: &str, now_ms: i64, expires_ms: i64) -> Result<(), StorageError> {
+pub fn insert_enrollment_code(
+    tx: &mut dyn Tx,
+    code_hash: &str,
+    store: &str,
+    now_ms: i64,
+    expires_ms: i64,
+) -> Result<(), StorageError> {
     tx.exec(
         "INSERT INTO enrollment_code (code_hash, store_code, created_ms, expires_ms) VALUES ($1, $2, $3, $4)",
         params![code_hash, store, now_ms, expires_ms],
@@ -15,7 +21,12 @@ pub fn insert_enrollment_code(tx: &mut dyn Tx, code_hash: &str, store: &str, now
 
 /// Marks an unused, unexpired code as used by `device_id`; returns its store, or `None`
 /// when the code is unknown, used or expired. Atomic: a code is used once.
-pub fn consume_enrollment_code(tx: &mut dyn Tx, code_hash: &str, device_id: &str, now_ms: i64) -> Result<Option<String>, StorageError> {
+pub fn consume_enrollment_code(
+    tx: &mut dyn Tx,
+    code_hash: &str,
+    device_id: &str,
+    now_ms: i64,
+) -> Result<Option<String>, StorageError> {
     let Some(r) = tx.query_opt(
         "SELECT store_code FROM enrollment_code WHERE code_hash = $1 AND used_ms IS NULL AND expires_ms > $2",
         params![code_hash, now_ms],
@@ -53,7 +64,14 @@ pub struct Device {
 }
 
 /// Inserts a device.
-pub fn insert_device(tx: &mut dyn Tx, id: &str, store: &str, name: &str, token_hash: &str, now_ms: i64) -> Result<(), StorageError> {
+pub fn insert_device(
+    tx: &mut dyn Tx,
+    id: &str,
+    store: &str,
+    name: &str,
+    token_hash: &str,
+    now_ms: i64,
+) -> Result<(), StorageError> {
     tx.exec(
         "INSERT INTO device (id, store_code, name, token_hash, created_ms) VALUES ($1, $2, $3, $4, $5)",
         params![id, store, name, token_hash, now_ms],

@@ -170,7 +170,13 @@ pub enum Close {
 }
 
 /// Ends an active reservation. Returns false if it was not active (already closed).
-pub fn close_reservation(tx: &mut dyn Tx, id: &str, how: Close, reference: &str, now_ms: i64) -> Result<bool, StorageError> {
+pub fn close_reservation(
+    tx: &mut dyn Tx,
+    id: &str,
+    how: Close,
+    reference: &str,
+    now_ms: i64,
+) -> Result<bool, StorageError> {
     let Some(r) = reservation(tx, id)? else { return Ok(false) };
     let status = match how {
         Close::Release => "released",
@@ -244,7 +250,13 @@ pub fn stock_record(tx: &mut dyn Tx, node: &str, sku: &str, quality: Quality) ->
 }
 
 /// A node's balances after `(sku, quality)` in key order, for bootstrap pages.
-pub fn stock_after(tx: &mut dyn Tx, node: &str, after_sku: &str, after_quality: &str, limit: u32) -> Result<Vec<StockRecord>, StorageError> {
+pub fn stock_after(
+    tx: &mut dyn Tx,
+    node: &str,
+    after_sku: &str,
+    after_quality: &str,
+    limit: u32,
+) -> Result<Vec<StockRecord>, StorageError> {
     tx.query(
         "SELECT sku_code, quality, on_hand, reserved, safety, locked FROM stock_balance
          WHERE node_code = $1 AND (sku_code > $2 OR (sku_code = $2 AND quality > $3))
@@ -294,7 +306,9 @@ pub fn audit(tx: &mut dyn Tx) -> Result<Audit, StorageError> {
     let counts = tx
         .query_opt("SELECT (SELECT COUNT(*) FROM stock_balance), (SELECT COUNT(*) FROM stock_movement)", params![])?
         .ok_or_else(|| StorageError::Decode("no counts".into()))?;
-    let key = |r: &super::Row| -> Result<String, StorageError> { Ok(format!("{}/{}/{}", r.text(0)?, r.text(1)?, r.text(2)?)) };
+    let key = |r: &super::Row| -> Result<String, StorageError> {
+        Ok(format!("{}/{}/{}", r.text(0)?, r.text(1)?, r.text(2)?))
+    };
     let ledger = tx.query(
         "SELECT b.node_code, b.sku_code, b.quality FROM stock_balance b
          LEFT JOIN (SELECT node_code, sku_code, quality, SUM(delta) AS total FROM stock_movement GROUP BY node_code, sku_code, quality) m
@@ -324,7 +338,13 @@ pub fn audit(tx: &mut dyn Tx) -> Result<Audit, StorageError> {
 
 /// Shrinks an active reservation to `qty` units (a short pick), releasing the rest; zero
 /// releases it. Returns false if it was not active.
-pub fn shrink_reservation(tx: &mut dyn Tx, id: &str, qty: i64, reference: &str, now_ms: i64) -> Result<bool, StorageError> {
+pub fn shrink_reservation(
+    tx: &mut dyn Tx,
+    id: &str,
+    qty: i64,
+    reference: &str,
+    now_ms: i64,
+) -> Result<bool, StorageError> {
     if qty <= 0 {
         return close_reservation(tx, id, Close::Release, reference, now_ms);
     }

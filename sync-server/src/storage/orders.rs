@@ -97,7 +97,11 @@ pub fn order(tx: &mut dyn Tx, id: Uuid) -> Result<Option<OrderRow>, StorageError
 }
 
 /// An order by its channel number.
-pub fn order_by_channel(tx: &mut dyn Tx, channel: Channel, channel_order_id: &str) -> Result<Option<OrderRow>, StorageError> {
+pub fn order_by_channel(
+    tx: &mut dyn Tx,
+    channel: Channel,
+    channel_order_id: &str,
+) -> Result<Option<OrderRow>, StorageError> {
     let sql = format!("SELECT {ORDER_COLUMNS} FROM orders WHERE channel = $1 AND channel_order_id = $2");
     tx.query_opt(&sql, params![channel.as_str(), channel_order_id])?.map(|r| order_from_row(&r)).transpose()
 }
@@ -249,12 +253,18 @@ pub fn fulfillment(tx: &mut dyn Tx, id: Uuid) -> Result<Option<FulfillmentRow>, 
 
 /// An order's fulfillment orders.
 pub fn fulfillments_of_order(tx: &mut dyn Tx, order_id: Uuid) -> Result<Vec<FulfillmentRow>, StorageError> {
-    let sql = format!("SELECT {FULFILLMENT_COLUMNS} FROM fulfillment_order WHERE order_id = $1 ORDER BY created_ms, id");
+    let sql =
+        format!("SELECT {FULFILLMENT_COLUMNS} FROM fulfillment_order WHERE order_id = $1 ORDER BY created_ms, id");
     tx.query(&sql, params![order_id])?.iter().map(fulfillment_from_row).collect()
 }
 
 /// A node's open fulfillment order ids after `after`, for bootstrap pages.
-pub fn open_fulfillment_ids_after(tx: &mut dyn Tx, node: &str, after: &str, limit: u32) -> Result<Vec<Uuid>, StorageError> {
+pub fn open_fulfillment_ids_after(
+    tx: &mut dyn Tx,
+    node: &str,
+    after: &str,
+    limit: u32,
+) -> Result<Vec<Uuid>, StorageError> {
     tx.query(
         "SELECT id FROM fulfillment_order WHERE node_code = $1 AND id > $2
            AND state NOT IN ('picked_up', 'delivered', 'rejected', 'cancelled', 'dispatched')
@@ -282,8 +292,15 @@ pub fn update_fulfillment(tx: &mut dyn Tx, f: &FulfillmentRow, now_ms: i64) -> R
             reject_reason = $5, carrier = $6, tracking_no = $7, flagged = $8, updated_ms = $9
          WHERE id = $1",
         params![
-            f.id, f.state.as_str(), f.pickup_code_hash.clone(), f.pickup_expires_ms, f.reject_reason.clone(),
-            f.carrier.clone(), f.tracking_no.clone(), f.flagged, now_ms
+            f.id,
+            f.state.as_str(),
+            f.pickup_code_hash.clone(),
+            f.pickup_expires_ms,
+            f.reject_reason.clone(),
+            f.carrier.clone(),
+            f.tracking_no.clone(),
+            f.flagged,
+            now_ms
         ],
     )?;
     changes::record(tx, &f.node_code, changes::Entity::FulfillmentOrder, &f.id.to_string())
@@ -328,7 +345,13 @@ pub fn fulfillment_lines(tx: &mut dyn Tx, id: Uuid) -> Result<Vec<FulfillmentLin
 
 /// Records picking of a line: its quantity becomes what was picked, with a new reservation
 /// for it (or none when nothing was picked).
-pub fn set_line_picked(tx: &mut dyn Tx, id: Uuid, line_no: u32, picked: i64, reservation_id: Option<&str>) -> Result<(), StorageError> {
+pub fn set_line_picked(
+    tx: &mut dyn Tx,
+    id: Uuid,
+    line_no: u32,
+    picked: i64,
+    reservation_id: Option<&str>,
+) -> Result<(), StorageError> {
     tx.exec(
         "UPDATE fulfillment_line SET qty = $3, picked_qty = $3, reservation_id = $4 WHERE fulfillment_order_id = $1 AND line_no = $2",
         params![id, line_no, picked, reservation_id],
@@ -382,7 +405,15 @@ pub fn rejecting_nodes(tx: &mut dyn Tx, order_id: Uuid) -> Result<Vec<String>, S
 }
 
 /// Records a hand-over fact.
-pub fn insert_handover(tx: &mut dyn Tx, fo: Uuid, device: &str, staff: &str, method: &str, verified: bool, now_ms: i64) -> Result<(), StorageError> {
+pub fn insert_handover(
+    tx: &mut dyn Tx,
+    fo: Uuid,
+    device: &str,
+    staff: &str,
+    method: &str,
+    verified: bool,
+    now_ms: i64,
+) -> Result<(), StorageError> {
     tx.exec(
         "INSERT INTO handover (fulfillment_order_id, device_id, staff_id, method, verified, at_ms) VALUES ($1, $2, $3, $4, $5, $6)",
         params![fo, device, staff, method, verified, now_ms],
@@ -439,7 +470,16 @@ pub fn return_exists(tx: &mut dyn Tx, id: Uuid) -> Result<bool, StorageError> {
 
 /// Inserts a return receipt.
 #[allow(clippy::too_many_arguments)]
-pub fn insert_return(tx: &mut dyn Tx, id: Uuid, order_id: Uuid, store: &str, staff: &str, approved_by: Option<&str>, refund: i64, now_ms: i64) -> Result<(), StorageError> {
+pub fn insert_return(
+    tx: &mut dyn Tx,
+    id: Uuid,
+    order_id: Uuid,
+    store: &str,
+    staff: &str,
+    approved_by: Option<&str>,
+    refund: i64,
+    now_ms: i64,
+) -> Result<(), StorageError> {
     tx.exec(
         "INSERT INTO return_receipt (id, order_id, store_code, staff_id, approved_by, refund_fen, created_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         params![id, order_id, store, staff, approved_by, refund, now_ms],
@@ -448,7 +488,15 @@ pub fn insert_return(tx: &mut dyn Tx, id: Uuid, order_id: Uuid, store: &str, sta
 }
 
 /// Inserts a return line.
-pub fn insert_return_line(tx: &mut dyn Tx, return_id: Uuid, line_no: u32, sku: &str, qty: i64, condition: &str, refund: i64) -> Result<(), StorageError> {
+pub fn insert_return_line(
+    tx: &mut dyn Tx,
+    return_id: Uuid,
+    line_no: u32,
+    sku: &str,
+    qty: i64,
+    condition: &str,
+    refund: i64,
+) -> Result<(), StorageError> {
     tx.exec(
         "INSERT INTO return_line (return_id, line_no, sku_code, qty, condition, refund_fen) VALUES ($1, $2, $3, $4, $5, $6)",
         params![return_id, line_no, sku, qty, condition, refund],
@@ -457,7 +505,15 @@ pub fn insert_return_line(tx: &mut dyn Tx, return_id: Uuid, line_no: u32, sku: &
 }
 
 /// Queues a customer notification.
-pub fn insert_notification(tx: &mut dyn Tx, order_id: Uuid, fo: Option<Uuid>, kind: &str, recipient: &str, body: &str, now_ms: i64) -> Result<(), StorageError> {
+pub fn insert_notification(
+    tx: &mut dyn Tx,
+    order_id: Uuid,
+    fo: Option<Uuid>,
+    kind: &str,
+    recipient: &str,
+    body: &str,
+    now_ms: i64,
+) -> Result<(), StorageError> {
     tx.exec(
         "INSERT INTO notification (order_id, fulfillment_order_id, kind, recipient, body, created_ms) VALUES ($1, $2, $3, $4, $5, $6)",
         params![order_id, fo, kind, recipient, body, now_ms],
@@ -491,7 +547,10 @@ pub fn claim_notifications(tx: &mut dyn Tx, limit: u32, now_ms: i64) -> Result<V
     let mut out = Vec::with_capacity(rows.len());
     for r in &rows {
         let id = r.i64(0)?;
-        if tx.exec("UPDATE notification SET claimed_ms = $2 WHERE id = $1 AND claimed_ms IS NULL", params![id, now_ms])? == 1 {
+        if tx
+            .exec("UPDATE notification SET claimed_ms = $2 WHERE id = $1 AND claimed_ms IS NULL", params![id, now_ms])?
+            == 1
+        {
             out.push(Notification {
                 id,
                 order_id: r.text(1)?,

@@ -57,8 +57,10 @@ fn open_connection(path: &Path, read_only: bool) -> Result<Connection, StorageEr
 }
 
 fn migrate(conn: &mut Connection) -> Result<(), StorageError> {
-    conn.execute_batch("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_ms INTEGER NOT NULL)")
-        .map_err(map_err)?;
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_ms INTEGER NOT NULL)",
+    )
+    .map_err(map_err)?;
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(map_err)?;
     for (version, sql) in MIGRATIONS {
         let done: bool = tx

@@ -60,7 +60,16 @@ pub fn insert(tx: &mut dyn Tx, op: &NewOp<'_>, now_ms: i64) -> Result<(), Storag
     tx.exec(
         "INSERT INTO applied_op (device_id, device_seq, op_id, kind, staff_id, device_time_ms, outcome, applied_ms)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        params![op.device_id, op.device_seq, op.op_id, op.kind, op.staff_id, op.device_time_ms, op.outcome_json, now_ms],
+        params![
+            op.device_id,
+            op.device_seq,
+            op.op_id,
+            op.kind,
+            op.staff_id,
+            op.device_time_ms,
+            op.outcome_json,
+            now_ms
+        ],
     )?;
     Ok(())
 }

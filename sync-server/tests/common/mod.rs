@@ -57,7 +57,8 @@ impl TestServer {
         let resp = req.send().await.unwrap();
         let status = resp.status();
         let text = resp.text().await.unwrap();
-        let body = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+        let body =
+            if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
         Reply { status, body }
     }
 
@@ -73,8 +74,16 @@ impl TestServer {
         self.send(self.client.delete(format!("{}{path}", self.base)).bearer_auth(ADMIN)).await
     }
 
-    pub async fn raw(&self, method: reqwest::Method, path: &str, token: Option<&str>, content_type: &str, body: Vec<u8>) -> Reply {
-        let mut req = self.client.request(method, format!("{}{path}", self.base)).header("content-type", content_type).body(body);
+    pub async fn raw(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Reply {
+        let mut req =
+            self.client.request(method, format!("{}{path}", self.base)).header("content-type", content_type).body(body);
         if let Some(t) = token {
             req = req.bearer_auth(t);
         }
@@ -94,9 +103,11 @@ impl TestServer {
         let r = self.admin_post("/api/v1/enrollment-codes", json!({ "store_code": store })).await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
         let code = r.body["code"].as_str().unwrap().to_string();
-        let r = self.send(self.client.post(format!("{}/api/v1/enroll", self.base)).json(&json!({
-            "code": code, "device_name": format!("tablet at {store}"), "protocol_version": 1
-        }))).await;
+        let r = self
+            .send(self.client.post(format!("{}/api/v1/enroll", self.base)).json(&json!({
+                "code": code, "device_name": format!("tablet at {store}"), "protocol_version": 1
+            })))
+            .await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
         r.body["token"].as_str().unwrap().to_string()
     }
@@ -105,11 +116,28 @@ impl TestServer {
     pub async fn fingerprint(&self) -> Vec<i64> {
         sync_server::service::read(self.storage.as_ref(), |tx| {
             let mut out = Vec::new();
-            for table in ["stock_movement", "reservation", "orders", "fulfillment_order", "applied_op", "change_log", "device", "flagged_conflict", "notification", "return_receipt", "attribution", "node", "sku", "staff"] {
+            for table in [
+                "stock_movement",
+                "reservation",
+                "orders",
+                "fulfillment_order",
+                "applied_op",
+                "change_log",
+                "device",
+                "flagged_conflict",
+                "notification",
+                "return_receipt",
+                "attribution",
+                "node",
+                "sku",
+                "staff",
+            ] {
                 let r = tx.query_opt(&format!("SELECT COUNT(*) FROM {table}"), &[])?.unwrap();
                 out.push(r.i64(0)?);
             }
-            let r = tx.query_opt("SELECT COALESCE(SUM(on_hand), 0), COALESCE(SUM(reserved), 0) FROM stock_balance", &[])?.unwrap();
+            let r = tx
+                .query_opt("SELECT COALESCE(SUM(on_hand), 0), COALESCE(SUM(reserved), 0) FROM stock_balance", &[])?
+                .unwrap();
             out.push(r.i64(0)?);
             out.push(r.i64(1)?);
             Ok(out)
@@ -129,15 +157,31 @@ impl TestServer {
     pub async fn stock(&self, node: &str, sku: &str) -> Value {
         let r = self.admin_get(&format!("/api/v1/stock?node={node}&sku={sku}")).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-        r.body.as_array().unwrap().iter().find(|s| s["quality"] == "sellable").cloned().unwrap_or(json!({"on_hand": 0, "reserved": 0}))
+        r.body
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["quality"] == "sellable")
+            .cloned()
+            .unwrap_or(json!({"on_hand": 0, "reserved": 0}))
     }
 
     /// Claims pending notifications and returns the pickup code sent for `fo`.
     pub async fn pickup_code_for(&self, fo: &str) -> String {
         let r = self.admin_post("/api/v1/notifications/claim", json!(null)).await;
-        let r = if r.status == StatusCode::OK { r } else { self.send(self.client.post(format!("{}/api/v1/notifications/claim", self.base)).bearer_auth(ADMIN)).await };
+        let r = if r.status == StatusCode::OK {
+            r
+        } else {
+            self.send(self.client.post(format!("{}/api/v1/notifications/claim", self.base)).bearer_auth(ADMIN)).await
+        };
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-        let n = r.body.as_array().unwrap().iter().find(|n| n["fulfillment_order_id"] == fo && n["kind"] == "pickup_code").expect("a pickup code notification");
+        let n = r
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|n| n["fulfillment_order_id"] == fo && n["kind"] == "pickup_code")
+            .expect("a pickup code notification");
         let body = n["body"].as_str().unwrap();
         let start = body.find("PK1:").unwrap();
         body[start..].rsplit(':').next().unwrap().chars().take(8).collect()
@@ -173,13 +217,33 @@ pub fn fixture() -> ImportBundle {
     let nodes = vec![
         node("STORE-A", NodeKind::DirectStore, 31.2304, 121.4737, all),
         node("STORE-B", NodeKind::DirectStore, 31.2000, 121.4000, all),
-        node("WH-1", NodeKind::CentralWarehouse, 31.3900, 120.9800, Capabilities { ship: true, pickup: false, same_city: false }),
+        node(
+            "WH-1",
+            NodeKind::CentralWarehouse,
+            31.3900,
+            120.9800,
+            Capabilities { ship: true, pickup: false, same_city: false },
+        ),
     ];
-    let styles = vec![Style { code: "ST-1".into(), name: "跑鞋".into(), category: "shoes".into(), list_price: Fen(59_900) }];
+    let styles =
+        vec![Style { code: "ST-1".into(), name: "跑鞋".into(), category: "shoes".into(), list_price: Fen(59_900) }];
     let skus: Vec<Sku> = (1..=3)
-        .map(|i| Sku { code: format!("SKU-{i}"), style_code: "ST-1".into(), barcode: ean(i), colour: "黑".into(), size: format!("{}", 40 + i), list_price: Fen(59_900) })
+        .map(|i| Sku {
+            code: format!("SKU-{i}"),
+            style_code: "ST-1".into(),
+            barcode: ean(i),
+            colour: "黑".into(),
+            size: format!("{}", 40 + i),
+            list_price: Fen(59_900),
+        })
         .collect();
-    let level = |node: &str, sku: &str, n: i64| StockLevelInput { node_code: node.into(), sku_code: sku.into(), quality: Quality::Sellable, on_hand: Count::new(n).unwrap(), safety: None };
+    let level = |node: &str, sku: &str, n: i64| StockLevelInput {
+        node_code: node.into(),
+        sku_code: sku.into(),
+        quality: Quality::Sellable,
+        on_hand: Count::new(n).unwrap(),
+        safety: None,
+    };
     let stock = vec![
         level("STORE-A", "SKU-1", 5),
         level("STORE-A", "SKU-2", 2),
@@ -193,8 +257,20 @@ pub fn fixture() -> ImportBundle {
         .iter()
         .flat_map(|s| {
             [
-                StaffInput { id: format!("{s}-M"), store_code: s.to_string(), name: "店长".into(), role: Role::Manager, pin: "8888".into() },
-                StaffInput { id: format!("{s}-A"), store_code: s.to_string(), name: "导购".into(), role: Role::Associate, pin: "1234".into() },
+                StaffInput {
+                    id: format!("{s}-M"),
+                    store_code: s.to_string(),
+                    name: "店长".into(),
+                    role: Role::Manager,
+                    pin: "8888".into(),
+                },
+                StaffInput {
+                    id: format!("{s}-A"),
+                    store_code: s.to_string(),
+                    name: "导购".into(),
+                    role: Role::Associate,
+                    pin: "1234".into(),
+                },
             ]
         })
         .collect();
@@ -218,13 +294,15 @@ pub fn batch(first_seq: u64, staff: &str, ops: Vec<Value>) -> Value {
     let ops: Vec<Value> = ops
         .into_iter()
         .enumerate()
-        .map(|(i, op)| json!({
-            "op_id": uuid::Uuid::now_v7(),
-            "device_seq": first_seq + i as u64,
-            "staff_id": staff,
-            "device_time": "2026-11-23T10:00:00Z",
-            "op": op,
-        }))
+        .map(|(i, op)| {
+            json!({
+                "op_id": uuid::Uuid::now_v7(),
+                "device_seq": first_seq + i as u64,
+                "staff_id": staff,
+                "device_time": "2026-11-23T10:00:00Z",
+                "op": op,
+            })
+        })
         .collect();
     json!({ "protocol_version": 1, "ops": ops })
 }

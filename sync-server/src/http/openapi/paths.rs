@@ -92,7 +92,12 @@ impl Operation {
         match self.auth {
             Auth::Public => {}
             Auth::Admin => {
-                responses.insert("401".into(), error("missing_token or invalid_token: send the HQ admin token as `Authorization: Bearer <token>`."));
+                responses.insert(
+                    "401".into(),
+                    error(
+                        "missing_token or invalid_token: send the HQ admin token as `Authorization: Bearer <token>`.",
+                    ),
+                );
             }
             Auth::Device => {
                 responses.insert(

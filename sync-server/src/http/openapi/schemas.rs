@@ -4,9 +4,9 @@
 use super::{nullable, sref};
 use crate::service::enroll::CODE_VALID_HOURS;
 use crate::service::intake::MAX_LINES;
+use serde_json::{json, Map, Value};
 use shared::protocol::MAX_PUSH_OPS;
 use shared::quantity::MAX_QTY;
-use serde_json::{json, Map, Value};
 
 /// u32 as serde reads it.
 fn u32_int(description: &str) -> Value {
@@ -82,7 +82,10 @@ fn tagged(tag: &str, value: &str, description: &str, base: &Value) -> Value {
 
 /// An internally tagged enum: `oneOf` the named variant schemas, with a discriminator.
 fn one_of(description: &str, tag: &str, variants: &[(&str, String)]) -> Value {
-    let mapping: Map<String, Value> = variants.iter().map(|(value, name)| (value.to_string(), json!(format!("#/components/schemas/{name}")))).collect();
+    let mapping: Map<String, Value> = variants
+        .iter()
+        .map(|(value, name)| (value.to_string(), json!(format!("#/components/schemas/{name}"))))
+        .collect();
     json!({
         "description": description,
         "oneOf": variants.iter().map(|(_, name)| sref(name)).collect::<Vec<_>>(),
@@ -95,10 +98,13 @@ fn scalars(s: &mut Map<String, Value>) {
         "type": "integer", "minimum": 1, "maximum": MAX_QTY,
         "description": "A positive item quantity, 1 to 100000. Zero, negative, fractional or larger numbers are refused (422)."
     }));
-    s.insert("Count".into(), json!({
-        "type": "integer", "minimum": 0, "maximum": MAX_QTY,
-        "description": "A count of items that may be zero (a stock count, a picked quantity), 0 to 100000."
-    }));
+    s.insert(
+        "Count".into(),
+        json!({
+            "type": "integer", "minimum": 0, "maximum": MAX_QTY,
+            "description": "A count of items that may be zero (a stock count, a picked quantity), 0 to 100000."
+        }),
+    );
     s.insert("Fen".into(), json!({
         "type": "integer", "format": "int64",
         "description": "Money in integer fen (分): 1 yuan = 100 fen, e.g. 59900 is ¥599.00. Never a float. Negative amounts are refunds or reversals."
@@ -108,20 +114,56 @@ fn scalars(s: &mut Map<String, Value>) {
         "description": "EAN-13 barcode: 13 digits whose last digit is the check digit (weights 1,3,1,3… over the first 12 digits; check = (10 − sum mod 10) mod 10). A wrong check digit is refused (422).",
         "examples": ["6901234567892"]
     }));
-    s.insert("Quality".into(), string_enum("Logical stock layer (逻辑库存): sellable (正品) or defective (次品, counted but never sold or reserved).", &["sellable", "defective"]));
+    s.insert(
+        "Quality".into(),
+        string_enum(
+            "Logical stock layer (逻辑库存): sellable (正品) or defective (次品, counted but never sold or reserved).",
+            &["sellable", "defective"],
+        ),
+    );
     s.insert("NodeKind".into(), string_enum(
         "Kind of fulfilment node: warehouses of several kinds, or direct/franchise stores (devices enrol only at stores).",
         &["central_warehouse", "regional_warehouse", "ecommerce_warehouse", "direct_store", "franchise_store", "dealer_warehouse", "front_warehouse"],
     ));
     s.insert("Role".into(), string_enum("Staff role: an associate (导购/店员) or a store manager, who may approve ID-check hand-overs and large returns.", &["associate", "manager"]));
-    s.insert("Channel".into(), string_enum("Selling channel an order came from; `store` is an endless-aisle order placed by an associate.", &["tmall", "jd", "douyin", "mini_program", "store"]));
+    s.insert(
+        "Channel".into(),
+        string_enum(
+            "Selling channel an order came from; `store` is an endless-aisle order placed by an associate.",
+            &["tmall", "jd", "douyin", "mini_program", "store"],
+        ),
+    );
     s.insert("FulfillmentKind".into(), string_enum("How the customer gets the goods: parcel shipping, pickup at a store with a pickup code (自提), or same-city rider delivery (同城配).", &["ship", "pickup", "same_city"]));
-    s.insert("FulfillmentState".into(), string_enum(
-        "State of a fulfillment order. picked_up, delivered, rejected and cancelled are terminal.",
-        &["routed", "accepted", "picking", "packed", "ready_for_pickup", "picked_up", "awaiting_courier", "dispatched", "delivered", "rejected", "cancelled"],
-    ));
-    s.insert("OrderStatus".into(), string_enum("Status of a whole channel order.", &["routed", "partially_unrouted", "cancelled", "completed"]));
-    s.insert("ReturnCondition".into(), string_enum("Condition of a returned item: resaleable goes back to sellable stock, damaged to defective stock.", &["resaleable", "damaged"]));
+    s.insert(
+        "FulfillmentState".into(),
+        string_enum(
+            "State of a fulfillment order. picked_up, delivered, rejected and cancelled are terminal.",
+            &[
+                "routed",
+                "accepted",
+                "picking",
+                "packed",
+                "ready_for_pickup",
+                "picked_up",
+                "awaiting_courier",
+                "dispatched",
+                "delivered",
+                "rejected",
+                "cancelled",
+            ],
+        ),
+    );
+    s.insert(
+        "OrderStatus".into(),
+        string_enum("Status of a whole channel order.", &["routed", "partially_unrouted", "cancelled", "completed"]),
+    );
+    s.insert(
+        "ReturnCondition".into(),
+        string_enum(
+            "Condition of a returned item: resaleable goes back to sellable stock, damaged to defective stock.",
+            &["resaleable", "damaged"],
+        ),
+    );
 }
 
 fn errors_and_misc(s: &mut Map<String, Value>) {
@@ -142,53 +184,109 @@ fn master_data(s: &mut Map<String, Value>) {
         "lat": { "type": "number", "minimum": -90, "maximum": 90, "description": "Latitude." },
         "lon": { "type": "number", "minimum": -180, "maximum": 180, "description": "Longitude." },
     })));
-    s.insert("Capabilities".into(), object("What a node can do for an order.", true, &["ship", "pickup", "same_city"], json!({
-        "ship": { "type": "boolean", "description": "Ships parcels to customers." },
-        "pickup": { "type": "boolean", "description": "Customers can pick up here (stores)." },
-        "same_city": { "type": "boolean", "description": "Same-city rider delivery (同城配/闪送)." },
-    })));
-    s.insert("Node".into(), object("A fulfilment node (履约节点): warehouse or store.", true,
-        &["code", "name", "kind", "city", "location", "capabilities", "opening_hours", "daily_capacity", "handling_cost"], json!({
-        "code": string("Node code, e.g. `SH-XTD` (1 to 32 characters)."),
-        "name": string("Display name (1 to 200 characters)."),
-        "kind": sref("NodeKind"),
-        "city": string("City name."),
-        "location": sref("GeoPoint"),
-        "capabilities": sref("Capabilities"),
-        "opening_hours": string("Opening hours in local time, e.g. `10:00-22:00`."),
-        "daily_capacity": u32_int("Fulfillment orders the node can take per day."),
-        "handling_cost": with_description(sref("Fen"), "Handling cost per fulfillment order in fen."),
-    })));
-    s.insert("Style".into(), object("A style (款): the product a customer recognises, in several colours and sizes.", true, &["code", "name", "category", "list_price"], json!({
-        "code": string("Style code, e.g. `ST-2026-0001` (1 to 64 characters)."),
-        "name": string("Display name (1 to 200 characters)."),
-        "category": string("Category, e.g. `running-shoes`."),
-        "list_price": with_description(sref("Fen"), "List price in fen, not negative."),
-    })));
-    s.insert("Sku".into(), object("A stock-keeping unit: one colour and size of a style, with its barcode.", true,
-        &["code", "style_code", "barcode", "colour", "size", "list_price"], json!({
-        "code": string("SKU code, unique in the brand (1 to 64 characters)."),
-        "style_code": string("The style this SKU belongs to (in the same import or already known)."),
-        "barcode": sref("Ean13"),
-        "colour": string("Colour name."),
-        "size": string("Size label."),
-        "list_price": with_description(sref("Fen"), "List price in fen, not negative."),
-    })));
-    s.insert("BundleComponent".into(), object("One component of a bundle.", true, &["sku_code", "qty"], json!({
-        "sku_code": string("Component SKU code."),
-        "qty": with_description(sref("Qty"), "Units of the component in one kit."),
-    })));
+    s.insert(
+        "Capabilities".into(),
+        object(
+            "What a node can do for an order.",
+            true,
+            &["ship", "pickup", "same_city"],
+            json!({
+                "ship": { "type": "boolean", "description": "Ships parcels to customers." },
+                "pickup": { "type": "boolean", "description": "Customers can pick up here (stores)." },
+                "same_city": { "type": "boolean", "description": "Same-city rider delivery (同城配/闪送)." },
+            }),
+        ),
+    );
+    s.insert(
+        "Node".into(),
+        object(
+            "A fulfilment node (履约节点): warehouse or store.",
+            true,
+            &[
+                "code",
+                "name",
+                "kind",
+                "city",
+                "location",
+                "capabilities",
+                "opening_hours",
+                "daily_capacity",
+                "handling_cost",
+            ],
+            json!({
+                "code": string("Node code, e.g. `SH-XTD` (1 to 32 characters)."),
+                "name": string("Display name (1 to 200 characters)."),
+                "kind": sref("NodeKind"),
+                "city": string("City name."),
+                "location": sref("GeoPoint"),
+                "capabilities": sref("Capabilities"),
+                "opening_hours": string("Opening hours in local time, e.g. `10:00-22:00`."),
+                "daily_capacity": u32_int("Fulfillment orders the node can take per day."),
+                "handling_cost": with_description(sref("Fen"), "Handling cost per fulfillment order in fen."),
+            }),
+        ),
+    );
+    s.insert(
+        "Style".into(),
+        object(
+            "A style (款): the product a customer recognises, in several colours and sizes.",
+            true,
+            &["code", "name", "category", "list_price"],
+            json!({
+                "code": string("Style code, e.g. `ST-2026-0001` (1 to 64 characters)."),
+                "name": string("Display name (1 to 200 characters)."),
+                "category": string("Category, e.g. `running-shoes`."),
+                "list_price": with_description(sref("Fen"), "List price in fen, not negative."),
+            }),
+        ),
+    );
+    s.insert(
+        "Sku".into(),
+        object(
+            "A stock-keeping unit: one colour and size of a style, with its barcode.",
+            true,
+            &["code", "style_code", "barcode", "colour", "size", "list_price"],
+            json!({
+                "code": string("SKU code, unique in the brand (1 to 64 characters)."),
+                "style_code": string("The style this SKU belongs to (in the same import or already known)."),
+                "barcode": sref("Ean13"),
+                "colour": string("Colour name."),
+                "size": string("Size label."),
+                "list_price": with_description(sref("Fen"), "List price in fen, not negative."),
+            }),
+        ),
+    );
+    s.insert(
+        "BundleComponent".into(),
+        object(
+            "One component of a bundle.",
+            true,
+            &["sku_code", "qty"],
+            json!({
+                "sku_code": string("Component SKU code."),
+                "qty": with_description(sref("Qty"), "Units of the component in one kit."),
+            }),
+        ),
+    );
     s.insert("Bundle".into(), object("A bundle (组合商品): a kit SKU made of component SKUs; its availability is the minimum over components of available / qty.", true, &["sku_code", "components"], json!({
         "sku_code": string("The kit's own SKU code."),
         "components": array(sref("BundleComponent"), "At least one component, none the kit itself."),
     })));
-    s.insert("StaffInput".into(), object("A staff member as HQ sets them up. The PIN is hashed on arrival and never stored in plain.", true, &["id", "store_code", "name", "role", "pin"], json!({
-        "id": string("Staff id, e.g. employee number (1 to 64 characters)."),
-        "store_code": string("The store they work at."),
-        "name": string("Display name (1 to 100 characters)."),
-        "role": sref("Role"),
-        "pin": { "type": "string", "pattern": "^[0-9]{4,8}$", "description": "Initial PIN, 4 to 8 digits." },
-    })));
+    s.insert(
+        "StaffInput".into(),
+        object(
+            "A staff member as HQ sets them up. The PIN is hashed on arrival and never stored in plain.",
+            true,
+            &["id", "store_code", "name", "role", "pin"],
+            json!({
+                "id": string("Staff id, e.g. employee number (1 to 64 characters)."),
+                "store_code": string("The store they work at."),
+                "name": string("Display name (1 to 100 characters)."),
+                "role": sref("Role"),
+                "pin": { "type": "string", "pattern": "^[0-9]{4,8}$", "description": "Initial PIN, 4 to 8 digits." },
+            }),
+        ),
+    );
     s.insert("StockLevelInput".into(), object("Sets on-hand (and optionally safety stock) of one SKU at one node; the server records the difference as a stock movement.", true,
         &["node_code", "sku_code", "quality", "on_hand"], json!({
         "node_code": string("Node code."),
@@ -205,15 +303,23 @@ fn master_data(s: &mut Map<String, Value>) {
         "staff": array(sref("StaffInput"), "Staff to create or update."),
         "stock": array(sref("StockLevelInput"), "Stock levels to set."),
     })));
-    s.insert("ImportSummary".into(), object("What an import changed.", false, &["nodes", "styles", "skus", "bundles", "staff", "stock", "movements"], json!({
-        "nodes": u64_int("Nodes upserted."),
-        "styles": u64_int("Styles upserted."),
-        "skus": u64_int("SKUs upserted."),
-        "bundles": u64_int("Bundles replaced."),
-        "staff": u64_int("Staff upserted."),
-        "stock": u64_int("Stock levels set."),
-        "movements": u64_int("Stock movements recorded for on-hand differences."),
-    })));
+    s.insert(
+        "ImportSummary".into(),
+        object(
+            "What an import changed.",
+            false,
+            &["nodes", "styles", "skus", "bundles", "staff", "stock", "movements"],
+            json!({
+                "nodes": u64_int("Nodes upserted."),
+                "styles": u64_int("Styles upserted."),
+                "skus": u64_int("SKUs upserted."),
+                "bundles": u64_int("Bundles replaced."),
+                "staff": u64_int("Staff upserted."),
+                "stock": u64_int("Stock levels set."),
+                "movements": u64_int("Stock movements recorded for on-hand differences."),
+            }),
+        ),
+    );
 }
 
 fn stock(s: &mut Map<String, Value>) {
@@ -229,11 +335,19 @@ fn stock(s: &mut Map<String, Value>) {
         "batch_id": string("The ERP's id for this batch (1 to 100 characters); a replay with the same id and lines changes nothing, with other lines it is refused (409 batch_id_reused)."),
         "lines": { "type": "array", "items": sref("StockAdjustment"), "minItems": 1, "maxItems": 10_000, "description": "1 to 10000 adjustments." },
     })));
-    s.insert("AdjustmentResult".into(), object("What an adjustment batch did.", false, &["batch_id", "applied", "replayed"], json!({
-        "batch_id": string("The batch."),
-        "applied": u64_int("Lines applied now (0 on a replay)."),
-        "replayed": { "type": "boolean", "description": "The batch had been applied before; nothing changed." },
-    })));
+    s.insert(
+        "AdjustmentResult".into(),
+        object(
+            "What an adjustment batch did.",
+            false,
+            &["batch_id", "applied", "replayed"],
+            json!({
+                "batch_id": string("The batch."),
+                "applied": u64_int("Lines applied now (0 on a replay)."),
+                "replayed": { "type": "boolean", "description": "The batch had been applied before; nothing changed." },
+            }),
+        ),
+    );
     s.insert("StockRecord".into(), object("A node's stock of one SKU and quality. Available to promise to channels is on_hand − reserved − safety − locked.", false,
         &["sku_code", "quality", "on_hand", "reserved", "safety", "locked", "lease"], json!({
         "sku_code": string("SKU code."),
@@ -292,15 +406,23 @@ fn orders(s: &mut Map<String, Value>) {
         "associate_id": { "type": ["string", "null"], "description": "Associate credited with the sale, if any." },
         "lines": { "type": "array", "items": sref("OrderLineInput"), "minItems": 1, "maxItems": MAX_LINES, "description": "1 to 100 lines." },
     })));
-    s.insert("OrderLine".into(), object("An order line as stored.", false, &["line_no", "sku_code", "qty", "unit_price", "discount", "unrouted_qty", "returned_qty"], json!({
-        "line_no": u32_int("1-based line number."),
-        "sku_code": string("SKU code."),
-        "qty": i64_int("Units ordered."),
-        "unit_price": with_description(sref("Fen"), "Price per unit in fen."),
-        "discount": with_description(sref("Fen"), "Line discount in fen."),
-        "unrouted_qty": i64_int("Units not placed at any node (HQ must act)."),
-        "returned_qty": i64_int("Units returned so far."),
-    })));
+    s.insert(
+        "OrderLine".into(),
+        object(
+            "An order line as stored.",
+            false,
+            &["line_no", "sku_code", "qty", "unit_price", "discount", "unrouted_qty", "returned_qty"],
+            json!({
+                "line_no": u32_int("1-based line number."),
+                "sku_code": string("SKU code."),
+                "qty": i64_int("Units ordered."),
+                "unit_price": with_description(sref("Fen"), "Price per unit in fen."),
+                "discount": with_description(sref("Fen"), "Line discount in fen."),
+                "unrouted_qty": i64_int("Units not placed at any node (HQ must act)."),
+                "returned_qty": i64_int("Units returned so far."),
+            }),
+        ),
+    );
     s.insert("FulfillmentLine".into(), object("One line of a fulfillment order.", false, &["line_no", "sku_code", "qty", "picked_qty"], json!({
         "line_no": u32_int("1-based line number within the fulfillment order."),
         "sku_code": string("SKU code."),
@@ -333,18 +455,35 @@ fn orders(s: &mut Map<String, Value>) {
         "created_at": date_time("Created."),
         "updated_at": date_time("Last changed."),
     })));
-    s.insert("Order".into(), object("A channel order with its lines and the fulfillment orders it was routed into.", false,
-        &["id", "channel", "channel_order_id", "fulfillment", "status", "customer_name", "lines", "fulfillment_orders", "created_at"], json!({
-        "id": uuid("Order id."),
-        "channel": sref("Channel"),
-        "channel_order_id": string("The channel's order number."),
-        "fulfillment": sref("FulfillmentKind"),
-        "status": sref("OrderStatus"),
-        "customer_name": string("Customer name (phone and address stay on the server)."),
-        "lines": array(sref("OrderLine"), "Lines."),
-        "fulfillment_orders": array(sref("FulfillmentOrder"), "Fulfillment orders it was routed into."),
-        "created_at": date_time("When it arrived."),
-    })));
+    s.insert(
+        "Order".into(),
+        object(
+            "A channel order with its lines and the fulfillment orders it was routed into.",
+            false,
+            &[
+                "id",
+                "channel",
+                "channel_order_id",
+                "fulfillment",
+                "status",
+                "customer_name",
+                "lines",
+                "fulfillment_orders",
+                "created_at",
+            ],
+            json!({
+                "id": uuid("Order id."),
+                "channel": sref("Channel"),
+                "channel_order_id": string("The channel's order number."),
+                "fulfillment": sref("FulfillmentKind"),
+                "status": sref("OrderStatus"),
+                "customer_name": string("Customer name (phone and address stay on the server)."),
+                "lines": array(sref("OrderLine"), "Lines."),
+                "fulfillment_orders": array(sref("FulfillmentOrder"), "Fulfillment orders it was routed into."),
+                "created_at": date_time("When it arrived."),
+            }),
+        ),
+    );
     s.insert("Notification".into(), object("A queued customer notification (e.g. the pickup code SMS), handed out to the sender exactly once.", false,
         &["id", "order_id", "fulfillment_order_id", "kind", "recipient", "body"], json!({
         "id": i64_int("Notification id."),
@@ -369,9 +508,17 @@ fn orders(s: &mut Map<String, Value>) {
 }
 
 fn devices(s: &mut Map<String, Value>) {
-    s.insert("EnrollmentCodeRequest".into(), object("Which store a new device enrolment code is for.", true, &["store_code"], json!({
-        "store_code": string("Store node code (a direct or franchise store)."),
-    })));
+    s.insert(
+        "EnrollmentCodeRequest".into(),
+        object(
+            "Which store a new device enrolment code is for.",
+            true,
+            &["store_code"],
+            json!({
+                "store_code": string("Store node code (a direct or franchise store)."),
+            }),
+        ),
+    );
     s.insert("EnrollmentCode".into(), object("A one-time enrolment code, shown once; only its hash is stored.", false, &["store_code", "code", "valid_hours"], json!({
         "store_code": string("The store."),
         "code": { "type": "string", "pattern": "^[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}$", "description": "12 characters in three groups, without 0/O/1/I; dashes and case are ignored when typed.", "examples": ["ABCD-EFGH-JKLM"] },
@@ -391,24 +538,48 @@ fn devices(s: &mut Map<String, Value>) {
         "device_name": string("A name for the device, shown to HQ (1 to 100 characters), e.g. `Counter tablet 1`."),
         "protocol_version": u32_int("Sync protocol version the app speaks; this server speaks 1 and answers any other with 400 unsupported_protocol_version."),
     })));
-    s.insert("EnrollResponse".into(), object("The device credential. The token is shown once; the server keeps only its hash.", false, &["device_id", "token", "store", "protocol_version"], json!({
-        "device_id": uuid("Device id."),
-        "token": string("Bearer token for every later device call."),
-        "store": with_description(sref("Node"), "The store the device now belongs to."),
-        "protocol_version": u32_int("Protocol version the server speaks (1)."),
-    })));
+    s.insert(
+        "EnrollResponse".into(),
+        object(
+            "The device credential. The token is shown once; the server keeps only its hash.",
+            false,
+            &["device_id", "token", "store", "protocol_version"],
+            json!({
+                "device_id": uuid("Device id."),
+                "token": string("Bearer token for every later device call."),
+                "store": with_description(sref("Node"), "The store the device now belongs to."),
+                "protocol_version": u32_int("Protocol version the server speaks (1)."),
+            }),
+        ),
+    );
 }
 
 fn push(s: &mut Map<String, Value>) {
-    s.insert("PickedLine".into(), object("Picked quantity of one fulfillment line.", true, &["line_no", "picked"], json!({
-        "line_no": u32_int("Fulfillment line number."),
-        "picked": with_description(sref("Count"), "Units scanned."),
-    })));
-    s.insert("ReturnLine".into(), object("One returned line.", true, &["sku_code", "qty", "condition"], json!({
-        "sku_code": string("SKU code."),
-        "qty": with_description(sref("Qty"), "Units returned."),
-        "condition": sref("ReturnCondition"),
-    })));
+    s.insert(
+        "PickedLine".into(),
+        object(
+            "Picked quantity of one fulfillment line.",
+            true,
+            &["line_no", "picked"],
+            json!({
+                "line_no": u32_int("Fulfillment line number."),
+                "picked": with_description(sref("Count"), "Units scanned."),
+            }),
+        ),
+    );
+    s.insert(
+        "ReturnLine".into(),
+        object(
+            "One returned line.",
+            true,
+            &["sku_code", "qty", "condition"],
+            json!({
+                "sku_code": string("SKU code."),
+                "qty": with_description(sref("Qty"), "Units returned."),
+                "condition": sref("ReturnCondition"),
+            }),
+        ),
+    );
     s.insert("CountLine".into(), object("One counted SKU of a stock count.", true, &["sku_code", "quality", "counted", "expected"], json!({
         "sku_code": string("SKU code."),
         "quality": sref("Quality"),
@@ -417,20 +588,36 @@ fn push(s: &mut Map<String, Value>) {
     })));
 
     let hov: [(&str, &str, &str, Value); 2] = [
-        ("pickup_code", "HandOverVerificationPickupCode", "The customer's pickup code (typed or from their QR), verified on the device.",
-            object("", true, &["code"], json!({ "code": string("The code as entered.") }))),
-        ("id_check", "HandOverVerificationIdCheck", "A manager checked the customer's ID instead.",
-            object("", true, &["manager_id", "note"], json!({
-                "manager_id": string("The manager who checked."),
-                "note": string("What was checked (ID type, last digits), for the audit trail."),
-            }))),
+        (
+            "pickup_code",
+            "HandOverVerificationPickupCode",
+            "The customer's pickup code (typed or from their QR), verified on the device.",
+            object("", true, &["code"], json!({ "code": string("The code as entered.") })),
+        ),
+        (
+            "id_check",
+            "HandOverVerificationIdCheck",
+            "A manager checked the customer's ID instead.",
+            object(
+                "",
+                true,
+                &["manager_id", "note"],
+                json!({
+                    "manager_id": string("The manager who checked."),
+                    "note": string("What was checked (ID type, last digits), for the audit trail."),
+                }),
+            ),
+        ),
     ];
     let mut names = Vec::new();
     for (value, name, description, base) in hov {
         s.insert(name.into(), tagged("method", value, description, &base));
         names.push((value, name.to_string()));
     }
-    s.insert("HandOverVerification".into(), one_of("How the customer proved they may collect; tagged by `method`.", "method", &names));
+    s.insert(
+        "HandOverVerification".into(),
+        one_of("How the customer proved they may collect; tagged by `method`.", "method", &names),
+    );
 
     let fo = || uuid("Fulfillment order.");
     let ops: Vec<(&str, &str, Value)> = vec![
@@ -496,10 +683,28 @@ fn push(s: &mut Map<String, Value>) {
 
     let outcomes: [(&str, &str, &str, Value); 3] = [
         ("applied", "OpOutcomeApplied", "Applied as asked.", object("", false, &[], json!({}))),
-        ("rejected", "OpOutcomeRejected", "Not applied; the reason is for the associate.",
-            object("", false, &["code", "message"], json!({ "code": string("Machine-readable reason."), "message": string("Human-readable reason.") }))),
-        ("conflict", "OpOutcomeConflict", "A fact recorded although it conflicts with the server's state; flagged for HQ.",
-            object("", false, &["code", "message"], json!({ "code": string("Machine-readable reason."), "message": string("Human-readable reason.") }))),
+        (
+            "rejected",
+            "OpOutcomeRejected",
+            "Not applied; the reason is for the associate.",
+            object(
+                "",
+                false,
+                &["code", "message"],
+                json!({ "code": string("Machine-readable reason."), "message": string("Human-readable reason.") }),
+            ),
+        ),
+        (
+            "conflict",
+            "OpOutcomeConflict",
+            "A fact recorded although it conflicts with the server's state; flagged for HQ.",
+            object(
+                "",
+                false,
+                &["code", "message"],
+                json!({ "code": string("Machine-readable reason."), "message": string("Human-readable reason.") }),
+            ),
+        ),
     ];
     let mut names = Vec::new();
     for (value, name, description, base) in outcomes {
@@ -507,29 +712,58 @@ fn push(s: &mut Map<String, Value>) {
         names.push((value, name.to_string()));
     }
     s.insert("OpOutcome".into(), one_of("Outcome of one operation; tagged by `status`.", "status", &names));
-    s.insert("OpResult".into(), object("What happened to one operation. A replayed operation gets its stored result again.", false, &["op_id", "device_seq", "outcome"], json!({
-        "op_id": uuid("The operation."),
-        "device_seq": u64_int("Its device sequence number."),
-        "outcome": sref("OpOutcome"),
-    })));
-    s.insert("PushResponse".into(), object("One result per pushed operation, in request order.", false, &["results"], json!({
-        "results": array(sref("OpResult"), "Results in the order of the request."),
-    })));
+    s.insert(
+        "OpResult".into(),
+        object(
+            "What happened to one operation. A replayed operation gets its stored result again.",
+            false,
+            &["op_id", "device_seq", "outcome"],
+            json!({
+                "op_id": uuid("The operation."),
+                "device_seq": u64_int("Its device sequence number."),
+                "outcome": sref("OpOutcome"),
+            }),
+        ),
+    );
+    s.insert(
+        "PushResponse".into(),
+        object(
+            "One result per pushed operation, in request order.",
+            false,
+            &["results"],
+            json!({
+                "results": array(sref("OpResult"), "Results in the order of the request."),
+            }),
+        ),
+    );
 }
 
 fn pull(s: &mut Map<String, Value>) {
     // Only ever sent inside a `staff` change, so it is inlined there rather than a component.
-    let staff = object("A staff member as the store device sees them, for offline PIN login.", false, &["id", "name", "role", "pin_hash", "active"], json!({
-        "id": string("Staff id."),
-        "name": string("Name."),
-        "role": sref("Role"),
-        "pin_hash": string("Slow salted PIN hash for offline login."),
-        "active": { "type": "boolean", "description": "Inactive staff cannot log in." },
-    }));
-    s.insert("BootstrapProgress".into(), object("How far a bootstrap snapshot has come.", false, &["done", "total"], json!({
-        "done": u64_int("Records sent so far, this page included."),
-        "total": u64_int("Records in the snapshot."),
-    })));
+    let staff = object(
+        "A staff member as the store device sees them, for offline PIN login.",
+        false,
+        &["id", "name", "role", "pin_hash", "active"],
+        json!({
+            "id": string("Staff id."),
+            "name": string("Name."),
+            "role": sref("Role"),
+            "pin_hash": string("Slow salted PIN hash for offline login."),
+            "active": { "type": "boolean", "description": "Inactive staff cannot log in." },
+        }),
+    );
+    s.insert(
+        "BootstrapProgress".into(),
+        object(
+            "How far a bootstrap snapshot has come.",
+            false,
+            &["done", "total"],
+            json!({
+                "done": u64_int("Records sent so far, this page included."),
+                "total": u64_int("Records in the snapshot."),
+            }),
+        ),
+    );
     let variants: [(&str, &str, &str); 7] = [
         ("node", "Node", "A node (all nodes are visible, for endless aisle and transfers)."),
         ("style", "Style", "A style."),
@@ -541,7 +775,16 @@ fn pull(s: &mut Map<String, Value>) {
     ];
     let mut names = Vec::new();
     for (entity, base, description) in variants {
-        let name = format!("Change{}", if base == "StockRecord" { "Stock" } else if base == "StaffRecord" { "Staff" } else { base });
+        let name = format!(
+            "Change{}",
+            if base == "StockRecord" {
+                "Stock"
+            } else if base == "StaffRecord" {
+                "Staff"
+            } else {
+                base
+            }
+        );
         let schema = tagged("entity", entity, description, if base == "StaffRecord" { &staff } else { &s[base] });
         s.insert(name.clone(), schema);
         names.push((entity, name));

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Runs every check and test of the project; .ci/run calls exactly this.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/prerequisites.sh
+ensure_prerequisites
+ensure_wasm_target
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "format"
+cargo fmt --all -- --check
+
+step "shared compiles to wasm32 (the UI uses it)"
+cargo check --locked -p shared --target wasm32-unknown-unknown
+
+step "lint"
+cargo clippy --locked --workspace --all-targets -- -D warnings
+
+step "tests"
+cargo test --locked --workspace
+
+step "benchmark smoke run (1 s per scenario; figures are not checked)"
+cargo bench --locked -p sync-server --bench reservations -- --seconds 1
