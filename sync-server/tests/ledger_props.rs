@@ -99,8 +99,8 @@ proptest! {
     fn ledger_always_balances(ops in proptest::collection::vec(op(), 1..40)) {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         rt.block_on(async {
-            let dir = tempfile::tempdir().unwrap();
-            let storage = sync_server::storage::open(&format!("sqlite://{}", dir.path().join("p.sqlite").display())).unwrap();
+            let database = common::Database::fresh();
+            let storage = sync_server::storage::open(&database.url).unwrap();
             let mut bundle: ImportBundle = common::fixture();
             bundle.staff.clear();
             service::write(storage.as_ref(), move |tx| stock::import(tx, &bundle)).await.unwrap();

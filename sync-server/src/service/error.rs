@@ -58,7 +58,7 @@ impl ServiceError {
 impl From<StorageError> for ServiceError {
     fn from(e: StorageError) -> Self {
         match e {
-            StorageError::Unavailable(m) => ServiceError::new(
+            StorageError::Unavailable(m) | StorageError::Retry(m) => ServiceError::new(
                 ErrorKind::Unavailable,
                 "unavailable",
                 format!("the database is busy or restarting ({m}); retry in a few seconds"),

@@ -43,6 +43,9 @@ where
         let outcome = match &result {
             Ok(_) => Ok(Outcome::Commit),
             Err(e) if e.kind == ErrorKind::Unavailable => Err(StorageError::Unavailable(e.message.clone())),
+            // Stock moved between planning and reserving (another instance won the race):
+            // the backend runs the whole job again on fresh data.
+            Err(e) if e.code == "stock_changed" => Err(StorageError::Retry(e.message.clone())),
             Err(_) => Ok(Outcome::Rollback),
         };
         if let Ok(mut s) = slot.lock() {
@@ -63,7 +66,9 @@ where
     let result = slot.lock().ok().and_then(|mut s| s.take());
     match (done, result) {
         (Ok(()), Some(r)) => r,
-        (Err(e), Some(Err(business))) if !matches!(e, StorageError::Unavailable(_)) => Err(business),
+        (Err(e), Some(Err(business))) if !matches!(e, StorageError::Unavailable(_) | StorageError::Retry(_)) => {
+            Err(business)
+        }
         (Err(e), _) => Err(e.into()),
         (Ok(()), None) => Err(ServiceError::new(ErrorKind::Internal, "internal", "the storage job did not run")),
     }

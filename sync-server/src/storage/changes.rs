@@ -4,7 +4,7 @@
 //! entity that changed five times is sent once. Positions are `(tx, seq)`; on SQLite `tx`
 //! is always 0 because a single writer commits in `seq` order.
 
-use super::{StorageError, Tx};
+use super::{Dialect, StorageError, Tx};
 use crate::params;
 
 /// Scope of changes every store sees (catalogue, nodes).
@@ -77,11 +77,28 @@ pub fn record(tx: &mut dyn Tx, scope: &str, entity: Entity, key: &str) -> Result
     Ok(())
 }
 
-/// The latest position visible to every reader now: nothing at or before it can still
-/// appear later.
+/// Rows with `tx` below this are final: their transactions have all ended, so no row can
+/// still appear among them. On SQLite (one writer) every committed row is final.
+fn final_below(tx: &mut dyn Tx) -> Result<i64, StorageError> {
+    match tx.dialect() {
+        Dialect::Sqlite => Ok(i64::MAX),
+        Dialect::Postgres => {
+            let r = tx.query_opt("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint", params![])?;
+            r.map(|r| r.i64(0)).transpose()?.ok_or_else(|| StorageError::Decode("no snapshot".into()))
+        }
+    }
+}
+
+/// The latest position a reader may safely start after: nothing at or before it can
+/// still appear later.
 pub fn horizon(tx: &mut dyn Tx) -> Result<Position, StorageError> {
-    let r = tx.query_opt("SELECT COALESCE(MAX(seq), 0) FROM change_log", params![])?;
-    Ok(Position { tx: 0, seq: r.map(|r| r.i64(0)).transpose()?.unwrap_or(0) })
+    match tx.dialect() {
+        Dialect::Sqlite => {
+            let r = tx.query_opt("SELECT COALESCE(MAX(seq), 0) FROM change_log", params![])?;
+            Ok(Position { tx: 0, seq: r.map(|r| r.i64(0)).transpose()?.unwrap_or(0) })
+        }
+        Dialect::Postgres => Ok(Position { tx: final_below(tx)? - 1, seq: i64::MAX }),
+    }
 }
 
 /// One logged change.
@@ -97,11 +114,12 @@ pub struct Logged {
 
 /// Changes in `scope` or global after `after`, up to `limit`, in order.
 pub fn after(tx: &mut dyn Tx, scope: &str, after: Position, limit: u32) -> Result<Vec<Logged>, StorageError> {
+    let below = final_below(tx)?;
     let rows = tx.query(
         "SELECT tx, seq, entity, entity_key FROM change_log
-         WHERE scope IN ($1, '*') AND (tx > $2 OR (tx = $2 AND seq > $3))
+         WHERE scope IN ($1, '*') AND (tx > $2 OR (tx = $2 AND seq > $3)) AND tx < $5
          ORDER BY tx, seq LIMIT $4",
-        params![scope, after.tx, after.seq, limit],
+        params![scope, after.tx, after.seq, limit, below],
     )?;
     rows.iter()
         .map(|r| {
@@ -117,15 +135,18 @@ pub fn after(tx: &mut dyn Tx, scope: &str, after: Position, limit: u32) -> Resul
 
 /// Scopes with changes after `after`, and the newest position seen (for SSE pokes).
 pub fn scopes_changed_since(tx: &mut dyn Tx, after: Position) -> Result<(Vec<String>, Position), StorageError> {
-    let rows = tx.query(
-        "SELECT scope, MAX(tx), MAX(seq) FROM change_log WHERE tx > $1 OR (tx = $1 AND seq > $2) GROUP BY scope",
-        params![after.tx, after.seq],
+    let below = final_below(tx)?;
+    let scopes = tx.query(
+        "SELECT DISTINCT scope FROM change_log WHERE (tx > $1 OR (tx = $1 AND seq > $2)) AND tx < $3",
+        params![after.tx, after.seq, below],
     )?;
-    let mut newest = after;
-    let mut scopes = Vec::with_capacity(rows.len());
-    for r in &rows {
-        scopes.push(r.text(0)?);
-        newest = newest.max(Position { tx: r.i64(1)?, seq: r.i64(2)? });
-    }
-    Ok((scopes, newest))
+    let newest = tx.query_opt(
+        "SELECT tx, seq FROM change_log WHERE (tx > $1 OR (tx = $1 AND seq > $2)) AND tx < $3 ORDER BY tx DESC, seq DESC LIMIT 1",
+        params![after.tx, after.seq, below],
+    )?;
+    let newest = match newest {
+        Some(r) => Position { tx: r.i64(0)?, seq: r.i64(1)? },
+        None => after,
+    };
+    Ok((scopes.iter().map(|r| r.text(0)).collect::<Result<_, _>>()?, newest))
 }

@@ -107,7 +107,9 @@ pub fn device(tx: &mut dyn Tx, id: &str) -> Result<Option<Device>, StorageError>
 
 /// All devices, optionally of one store.
 pub fn devices(tx: &mut dyn Tx, store: Option<&str>) -> Result<Vec<Device>, StorageError> {
-    let sql = format!("SELECT {DEVICE_COLUMNS} FROM device WHERE $1 IS NULL OR store_code = $1 ORDER BY created_ms");
+    let sql = format!(
+        "SELECT {DEVICE_COLUMNS} FROM device WHERE CAST($1 AS TEXT) IS NULL OR store_code = $1 ORDER BY created_ms"
+    );
     tx.query(&sql, params![store])?.iter().map(device_from_row).collect()
 }
 

@@ -272,7 +272,7 @@ pub fn stock_after(
 pub fn node_stock(tx: &mut dyn Tx, node: &str, sku: Option<&str>) -> Result<Vec<StockRecord>, StorageError> {
     tx.query(
         "SELECT sku_code, quality, on_hand, reserved, safety, locked FROM stock_balance
-         WHERE node_code = $1 AND ($2 IS NULL OR sku_code = $2) ORDER BY sku_code, quality LIMIT 10000",
+         WHERE node_code = $1 AND (CAST($2 AS TEXT) IS NULL OR sku_code = $2) ORDER BY sku_code, quality LIMIT 10000",
         params![node, sku],
     )?
     .iter()

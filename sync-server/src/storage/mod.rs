@@ -11,6 +11,7 @@ pub mod changes;
 pub mod devices;
 pub mod ledger;
 pub mod orders;
+pub mod postgres;
 pub mod sqlite;
 pub mod sync_ops;
 mod value;
@@ -41,6 +42,9 @@ pub enum StorageError {
     /// Anything else the database reported.
     #[error("database error: {0}")]
     Database(String),
+    /// The transaction lost a race (serialization failure, deadlock) and may be retried.
+    #[error("transaction conflict: {0}")]
+    Retry(String),
     /// A row did not have the shape the code expected (a bug or a bad migration).
     #[error("unexpected row shape: {0}")]
     Decode(String),
@@ -96,12 +100,16 @@ macro_rules! params {
     ($($x:expr),+ $(,)?) => { &[$($crate::storage::Value::from($x)),+] as &[$crate::storage::Value] };
 }
 
-/// Opens the storage named by a database URL (`sqlite://PATH`).
+/// Opens the storage named by a database URL: `sqlite://PATH` or
+/// `postgres://USER[:PASSWORD]@HOST[:PORT]/DB[?pool_size=N]`.
 pub fn open(url: &str) -> Result<std::sync::Arc<dyn Storage>, StorageError> {
     if let Some(path) = url.strip_prefix("sqlite://") {
         return Ok(std::sync::Arc::new(sqlite::SqliteStorage::open(std::path::Path::new(path))?));
     }
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Ok(std::sync::Arc::new(postgres::PgStorage::open(url)?));
+    }
     Err(StorageError::Database(format!(
-        "unsupported database URL {url:?}: use sqlite://PATH (e.g. sqlite://./data/hq.sqlite)"
+        "unsupported database URL {url:?}: use sqlite://PATH or postgres://USER@HOST:PORT/DB"
     )))
 }

@@ -455,7 +455,7 @@ pub fn insert_attribution(tx: &mut dyn Tx, a: &AttributionEntry<'_>, now_ms: i64
 /// Net attribution per (party kind, party) of an order.
 pub fn attribution_totals(tx: &mut dyn Tx, order_id: Uuid) -> Result<Vec<(String, String, i64)>, StorageError> {
     tx.query(
-        "SELECT party_kind, party, SUM(amount_fen) FROM attribution WHERE order_id = $1 GROUP BY party_kind, party ORDER BY party_kind, party",
+        "SELECT party_kind, party, CAST(SUM(amount_fen) AS BIGINT) FROM attribution WHERE order_id = $1 GROUP BY party_kind, party ORDER BY party_kind, party",
         params![order_id],
     )?
     .iter()

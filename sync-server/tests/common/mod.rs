@@ -15,11 +15,66 @@ use sync_server::storage::Storage;
 
 pub const ADMIN: &str = "test-admin-token-0123456789";
 
+/// A fresh, empty database for one test, on the backend `SYNC_TEST_BACKEND` names
+/// (`sqlite`, the default, or `postgres`); dropped with the test.
+pub struct Database {
+    pub url: String,
+    postgres: Option<(String, String)>,
+    _dir: tempfile::TempDir,
+}
+
+/// Where PostgreSQL tests create their databases.
+pub fn postgres_admin_url() -> String {
+    std::env::var("SYNC_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+/// Runs blocking PostgreSQL admin statements on a thread of their own (the blocking client
+/// cannot run on an async thread).
+pub fn postgres_admin(sql: String) {
+    let url = postgres_admin_url();
+    std::thread::spawn(move || {
+        let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap_or_else(|e| {
+            panic!("PostgreSQL is not reachable at {url} ({e}); start it with: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start")
+        });
+        c.batch_execute(&sql).unwrap();
+    })
+    .join()
+    .unwrap();
+}
+
+impl Database {
+    pub fn fresh() -> Database {
+        let dir = tempfile::tempdir().unwrap();
+        if std::env::var("SYNC_TEST_BACKEND").as_deref() == Ok("postgres") {
+            Database::fresh_postgres(dir)
+        } else {
+            Database { url: format!("sqlite://{}", dir.path().join("hq.sqlite").display()), postgres: None, _dir: dir }
+        }
+    }
+
+    pub fn fresh_postgres(dir: tempfile::TempDir) -> Database {
+        let name = format!("omni_test_{}", uuid::Uuid::new_v4().simple());
+        postgres_admin(format!("CREATE DATABASE {name}"));
+        let admin = postgres_admin_url();
+        let base = admin.rsplit_once('/').map(|(b, _)| b.to_string()).unwrap_or(admin);
+        Database { url: format!("{base}/{name}"), postgres: Some((name, base)), _dir: dir }
+    }
+}
+
+impl Drop for Database {
+    fn drop(&mut self) {
+        if let Some((name, _)) = &self.postgres {
+            let name = name.clone();
+            let _ = std::panic::catch_unwind(|| postgres_admin(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")));
+        }
+    }
+}
+
 pub struct TestServer {
     pub base: String,
     pub client: reqwest::Client,
     pub storage: Arc<dyn Storage>,
-    _dir: tempfile::TempDir,
+    pub database: Database,
 }
 
 pub struct Reply {
@@ -35,15 +90,14 @@ impl Reply {
 
 impl TestServer {
     pub async fn start() -> TestServer {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("hq.sqlite").display());
-        let storage = sync_server::storage::open(&url).unwrap();
+        let database = Database::fresh();
+        let storage = sync_server::storage::open(&database.url).unwrap();
         let app = sync_server::app(storage.clone(), ADMIN);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
         let client = reqwest::Client::builder().pool_max_idle_per_host(64).build().unwrap();
-        TestServer { base, client, storage, _dir: dir }
+        TestServer { base, client, storage, database }
     }
 
     pub async fn with_fixture() -> TestServer {
@@ -136,7 +190,7 @@ impl TestServer {
                 out.push(r.i64(0)?);
             }
             let r = tx
-                .query_opt("SELECT COALESCE(SUM(on_hand), 0), COALESCE(SUM(reserved), 0) FROM stock_balance", &[])?
+                .query_opt("SELECT CAST(COALESCE(SUM(on_hand), 0) AS BIGINT), CAST(COALESCE(SUM(reserved), 0) AS BIGINT) FROM stock_balance", &[])?
                 .unwrap();
             out.push(r.i64(0)?);
             out.push(r.i64(1)?);
