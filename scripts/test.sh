@@ -17,8 +17,13 @@ cargo check --locked -p shared --target wasm32-unknown-unknown
 step "lint"
 cargo clippy --locked --workspace --all-targets -- -D warnings
 
-step "tests"
-cargo test --locked --workspace
+step "tests on SQLite (the scale-out tests need PostgreSQL and run in the next pass)"
+cargo test --locked --workspace -- --skip pg_scale_out
 
-step "benchmark smoke run (1 s per scenario; figures are not checked)"
+step "the sync-server suite again on PostgreSQL, with the scale-out tests"
+ensure_postgres
+SYNC_TEST_BACKEND=postgres cargo test --locked -p sync-server
+
+step "benchmark smoke runs (1 s per scenario; figures are not checked)"
 cargo bench --locked -p sync-server --bench reservations -- --seconds 1
+cargo bench --locked -p sync-server --bench reservations_pg -- --seconds 1

@@ -46,6 +46,9 @@ where
             // Stock moved between planning and reserving (another instance won the race):
             // the backend runs the whole job again on fresh data.
             Err(e) if e.code == "stock_changed" => Err(StorageError::Retry(e.message.clone())),
+            // A unique key raced with another instance (two pushes of one batch): run the
+            // job again; it will find the other's work and answer from it.
+            Err(e) if e.code == "constraint_violation" => Err(StorageError::Constraint(e.message.clone())),
             Err(_) => Ok(Outcome::Rollback),
         };
         if let Ok(mut s) = slot.lock() {

@@ -360,3 +360,85 @@ pub fn batch(first_seq: u64, staff: &str, ops: Vec<Value>) -> Value {
         .collect();
     json!({ "protocol_version": 1, "ops": ops })
 }
+
+/// A `sync-server serve` child process on a free loopback port; killed when dropped.
+pub struct Instance {
+    pub base: String,
+    child: std::process::Child,
+}
+
+impl Instance {
+    pub async fn start(database_url: &str) -> Instance {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_sync-server"))
+            .args(["--database", database_url, "serve", "--listen", &format!("127.0.0.1:{port}")])
+            .env("SYNC_ADMIN_TOKEN", ADMIN)
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let base = format!("http://127.0.0.1:{port}");
+        let client = reqwest::Client::new();
+        for _ in 0..300 {
+            if client.get(format!("{base}/healthz")).send().await.is_ok() {
+                return Instance { base, child };
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("sync-server instance did not come up on port {port}");
+    }
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A TCP proxy on loopback that can be cut (every connection dropped, nothing accepted)
+/// and restored on the same port: a database restart or a network outage, as the server
+/// sees it.
+pub struct Proxy {
+    pub port: u16,
+    target: std::net::SocketAddr,
+    tasks: Arc<std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>>,
+}
+
+impl Proxy {
+    pub async fn start(target: std::net::SocketAddr) -> Proxy {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let p = Proxy { port, target, tasks: Arc::new(std::sync::Mutex::new(Vec::new())) };
+        p.serve(listener);
+        p
+    }
+
+    fn serve(&self, listener: tokio::net::TcpListener) {
+        let (target, tasks) = (self.target, self.tasks.clone());
+        let accept = tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                let conn = tokio::spawn(async move {
+                    if let Ok(mut outbound) = tokio::net::TcpStream::connect(target).await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    }
+                });
+                tasks.lock().unwrap().push(conn);
+            }
+        });
+        self.tasks.lock().unwrap().push(accept);
+    }
+
+    /// Drops every connection and stops accepting.
+    pub fn cut(&self) {
+        for t in self.tasks.lock().unwrap().drain(..) {
+            t.abort();
+        }
+    }
+
+    /// Accepts again on the same port.
+    pub async fn restore(&self) {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", self.port)).await.unwrap();
+        self.serve(listener);
+    }
+}

@@ -1,0 +1,338 @@
+//! Several stateless sync-server processes on one PostgreSQL database: no oversell, a
+//! retried push applied once wherever it lands, a pull cursor that never skips a change,
+//! and 503 + Retry-After under backpressure and database outages. Always PostgreSQL.
+
+mod common;
+
+use common::{batch, order, Database, Instance, Proxy, ADMIN};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use std::collections::HashSet;
+use std::time::Duration;
+
+async fn post(client: &reqwest::Client, base: &str, path: &str, token: &str, body: &Value) -> (StatusCode, Value) {
+    let r = client.post(format!("{base}{path}")).bearer_auth(token).json(body).send().await.unwrap();
+    let status = r.status();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+async fn get(client: &reqwest::Client, base: &str, path: &str, token: &str) -> (StatusCode, Value) {
+    let r = client.get(format!("{base}{path}")).bearer_auth(token).send().await.unwrap();
+    let status = r.status();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+async fn cluster(n: usize) -> (Database, Vec<Instance>) {
+    let db = Database::fresh_postgres(tempfile::tempdir().unwrap());
+    let mut instances = Vec::new();
+    for _ in 0..n {
+        instances.push(Instance::start(&db.url).await);
+    }
+    let client = reqwest::Client::new();
+    let (s, b) =
+        post(&client, &instances[0].base, "/api/v1/import", ADMIN, &serde_json::to_value(common::fixture()).unwrap())
+            .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    (db, instances)
+}
+
+async fn enrol(client: &reqwest::Client, base: &str, store: &str) -> String {
+    let (_, code) = post(client, base, "/api/v1/enrollment-codes", ADMIN, &json!({"store_code": store})).await;
+    let (s, r) = post(
+        client,
+        base,
+        "/api/v1/enroll",
+        "",
+        &json!({"code": code["code"], "device_name": "t", "protocol_version": 1}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{r}");
+    r["token"].as_str().unwrap().to_string()
+}
+
+async fn audit_clean(client: &reqwest::Client, base: &str) {
+    let (_, a) = get(client, base, "/api/v1/stock/audit", ADMIN).await;
+    assert_eq!(a["ledger_mismatches"], json!([]), "{a}");
+    assert_eq!(a["reservation_mismatches"], json!([]), "{a}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn pg_scale_out_reservations_never_oversell_across_three_instances() {
+    let (_db, inst) = cluster(3).await;
+    let client = reqwest::Client::new();
+    let top_up = json!({"batch_id": "ten", "lines": [{"node_code": "STORE-B", "sku_code": "SKU-3", "quality": "sellable", "delta": 6, "note": "to 10"}]});
+    assert_eq!(post(&client, &inst[0].base, "/api/v1/stock/adjustments", ADMIN, &top_up).await.0, StatusCode::OK);
+    let mut tasks = Vec::new();
+    for i in 0..60 {
+        let (client, base) = (client.clone(), inst[i % 3].base.clone());
+        tasks.push(tokio::spawn(async move {
+            let body = json!({"reference": format!("c{i}"), "node_code": "STORE-B", "sku_code": "SKU-3", "qty": 1});
+            post(&client, &base, "/api/v1/reservations", ADMIN, &body).await.0
+        }));
+    }
+    let mut created = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            StatusCode::CREATED => created += 1,
+            StatusCode::CONFLICT => {}
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert_eq!(created, 10);
+    let (_, stock) = get(&client, &inst[2].base, "/api/v1/stock?node=STORE-B&sku=SKU-3", ADMIN).await;
+    assert_eq!(stock[0]["reserved"], 10);
+    audit_clean(&client, &inst[1].base).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn pg_scale_out_a_push_retried_on_another_instance_applies_once() {
+    let (_db, inst) = cluster(2).await;
+    let client = reqwest::Client::new();
+    let (_, o) = post(
+        &client,
+        &inst[0].base,
+        "/api/v1/orders",
+        ADMIN,
+        &order("TM-S", "pickup", Some("STORE-A"), &[("SKU-1", 2)]),
+    )
+    .await;
+    let fo = o["fulfillment_orders"][0]["id"].as_str().unwrap().to_string();
+    let token = enrol(&client, &inst[1].base, "STORE-A").await;
+    let push = batch(
+        1,
+        "STORE-A-A",
+        vec![
+            json!({"kind": "AcceptFulfillment", "fulfillment_order_id": fo}),
+            json!({"kind": "StartPick", "fulfillment_order_id": fo}),
+            json!({"kind": "ConfirmPick", "fulfillment_order_id": fo, "lines": [{"line_no": 1, "picked": 2}]}),
+            json!({"kind": "MarkReady", "fulfillment_order_id": fo}),
+        ],
+    );
+    // The same batch lands on both instances at once (a retry racing the original).
+    let (a, b) = tokio::join!(
+        post(&client, &inst[0].base, "/api/v1/sync/push", &token, &push),
+        post(&client, &inst[1].base, "/api/v1/sync/push", &token, &push)
+    );
+    assert_eq!((a.0, b.0), (StatusCode::OK, StatusCode::OK), "{} {}", a.1, b.1);
+    assert_eq!(a.1, b.1, "both answers carry the stored results");
+    for r in a.1["results"].as_array().unwrap() {
+        assert_eq!(r["outcome"]["status"], "applied", "{r}");
+    }
+    let again = post(&client, &inst[1].base, "/api/v1/sync/push", &token, &push).await;
+    assert_eq!(again.1, a.1);
+    // One pickup code, one state change each: exactly once.
+    let (_, notes) = post(&client, &inst[0].base, "/api/v1/notifications/claim", ADMIN, &json!({})).await;
+    assert_eq!(notes.as_array().unwrap().iter().filter(|n| n["fulfillment_order_id"] == fo.as_str()).count(), 1);
+    let (_, order) = get(&client, &inst[1].base, &format!("/api/v1/orders/{}", o["id"].as_str().unwrap()), ADMIN).await;
+    assert_eq!(order["fulfillment_orders"][0]["state"], "ready_for_pickup");
+    assert_eq!(order["fulfillment_orders"][0]["version"], 5, "routed + 4 applied ops");
+    audit_clean(&client, &inst[0].base).await;
+}
+
+async fn pull_until_quiet(
+    client: &reqwest::Client,
+    bases: &[String],
+    token: &str,
+    cursor: &mut String,
+    seen: &mut HashSet<String>,
+) {
+    for i in 0.. {
+        let base = &bases[i % bases.len()];
+        let (s, p) = get(client, base, &format!("/api/v1/sync/pull?cursor={cursor}&limit=7"), token).await;
+        assert_eq!(s, StatusCode::OK, "{p}");
+        for c in p["changes"].as_array().unwrap() {
+            let key = c["id"].as_str().or(c["code"].as_str()).or(c["sku_code"].as_str()).unwrap_or_default();
+            seen.insert(format!("{}:{key}", c["entity"].as_str().unwrap()));
+        }
+        *cursor = p["cursor"].as_str().unwrap().to_string();
+        if !p["has_more"].as_bool().unwrap() {
+            return;
+        }
+    }
+}
+
+/// Pulls until every `wanted` change was seen; fails after 30 s with what is missing.
+async fn pull_until_seen(
+    client: &reqwest::Client,
+    bases: &[String],
+    token: &str,
+    cursor: &mut String,
+    seen: &mut HashSet<String>,
+    wanted: &[String],
+) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        pull_until_quiet(client, bases, token, cursor, seen).await;
+        let missing: Vec<&String> = wanted.iter().filter(|w| !seen.contains(*w)).collect();
+        if missing.is_empty() {
+            return;
+        }
+        assert!(std::time::Instant::now() < deadline, "pull skipped {missing:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn pg_scale_out_pull_cursor_never_skips_a_change_committed_late() {
+    let (db, inst) = cluster(2).await;
+    let bases: Vec<String> = inst.iter().map(|i| i.base.clone()).collect();
+    let client = reqwest::Client::new();
+    let token = enrol(&client, &bases[0], "STORE-A").await;
+    let mut cursor = "0".to_string();
+    let mut seen = HashSet::new();
+    pull_until_quiet(&client, &bases, &token, &mut cursor, &mut seen).await;
+
+    // The classic trap: a transaction takes a change-log sequence number, then commits
+    // after a transaction with a higher number. Hold one open on a thread of its own.
+    let url = db.url.clone();
+    let (took_seq, took_seq_rx) = std::sync::mpsc::channel();
+    let (commit, commit_rx) = std::sync::mpsc::channel::<()>();
+    let slow = std::thread::spawn(move || {
+        let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+        let mut t = c.transaction().unwrap();
+        t.execute("INSERT INTO change_log (scope, entity, entity_key) VALUES ('STORE-A', 'staff', 'STORE-A-A')", &[])
+            .unwrap();
+        took_seq.send(()).unwrap();
+        commit_rx.recv().unwrap();
+        t.commit().unwrap();
+    });
+    took_seq_rx.recv().unwrap();
+    // A later change commits first, through the other instance.
+    let (s, o) = post(
+        &client,
+        &bases[1],
+        "/api/v1/orders",
+        ADMIN,
+        &order("TM-LATE", "pickup", Some("STORE-A"), &[("SKU-2", 1)]),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{o}");
+    let fo = format!("fulfillment_order:{}", o["fulfillment_orders"][0]["id"].as_str().unwrap());
+    seen.clear();
+    pull_until_quiet(&client, &bases, &token, &mut cursor, &mut seen).await;
+    assert!(!seen.contains("staff:STORE-A-A"), "an uncommitted change was served");
+    // Now the slow transaction commits; the device must still get its change. (Other
+    // tests' open transactions in the cluster may delay it: poll, bounded.)
+    commit.send(()).unwrap();
+    slow.join().unwrap();
+    let wanted = ["staff:STORE-A-A".to_string(), fo];
+    pull_until_seen(&client, &bases, &token, &mut cursor, &mut seen, &wanted).await;
+
+    // Many writers through every instance while the device pulls: it sees every order.
+    let top_up = json!({"batch_id": "deep", "lines": [{"node_code": "STORE-A", "sku_code": "SKU-1", "quality": "sellable", "delta": 500, "note": "x"}]});
+    post(&client, &bases[0], "/api/v1/stock/adjustments", ADMIN, &top_up).await;
+    let mut writers = Vec::new();
+    for w in 0..4 {
+        let (client, bases) = (client.clone(), bases.clone());
+        writers.push(tokio::spawn(async move {
+            let mut ids = Vec::new();
+            for i in 0..8 {
+                let (s, o) = post(
+                    &client,
+                    &bases[(w + i) % 2],
+                    "/api/v1/orders",
+                    ADMIN,
+                    &order(&format!("TM-{w}-{i}"), "pickup", Some("STORE-A"), &[("SKU-1", 1)]),
+                )
+                .await;
+                assert_eq!(s, StatusCode::CREATED, "{o}");
+                ids.push(format!("fulfillment_order:{}", o["fulfillment_orders"][0]["id"].as_str().unwrap()));
+            }
+            ids
+        }));
+    }
+    let mut seen = HashSet::new();
+    while !writers.iter().all(|w| w.is_finished()) {
+        pull_until_quiet(&client, &bases, &token, &mut cursor, &mut seen).await;
+    }
+    let mut expected = Vec::new();
+    for w in writers {
+        expected.extend(w.await.unwrap());
+    }
+    pull_until_seen(&client, &bases, &token, &mut cursor, &mut seen, &expected).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn pg_scale_out_pool_exhaustion_and_database_outage_give_503_and_lose_nothing() {
+    let db = Database::fresh_postgres(tempfile::tempdir().unwrap());
+    let pg: std::net::SocketAddr = "127.0.0.1:5432".parse().unwrap();
+    let proxy = Proxy::start(pg).await;
+    let name = db.url.rsplit('/').next().unwrap().to_string();
+    let via_proxy = format!("postgres://postgres@127.0.0.1:{}/{name}?pool_size=1", proxy.port);
+    let inst = Instance::start(&via_proxy).await;
+    let client = reqwest::Client::new();
+    let (s, _) =
+        post(&client, &inst.base, "/api/v1/import", ADMIN, &serde_json::to_value(common::fixture()).unwrap()).await;
+    assert_eq!(s, StatusCode::OK);
+
+    // Pool exhaustion: the only connection waits on a lock; the next request gets 503.
+    let url = db.url.clone();
+    let (locked, locked_rx) = std::sync::mpsc::channel();
+    let (unlock, unlock_rx) = std::sync::mpsc::channel::<()>();
+    let locker = std::thread::spawn(move || {
+        let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+        let mut t = c.transaction().unwrap();
+        t.batch_execute("LOCK TABLE stock_balance IN ACCESS EXCLUSIVE MODE").unwrap();
+        locked.send(()).unwrap();
+        unlock_rx.recv().unwrap();
+        t.commit().unwrap();
+    });
+    locked_rx.recv().unwrap();
+    let held = {
+        let (client, base) = (client.clone(), inst.base.clone());
+        tokio::spawn(async move {
+            post(
+                &client,
+                &base,
+                "/api/v1/reservations",
+                ADMIN,
+                &json!({"reference": "held", "node_code": "STORE-A", "sku_code": "SKU-1", "qty": 1}),
+            )
+            .await
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let r = client.get(format!("{}/api/v1/stock/audit", inst.base)).bearer_auth(ADMIN).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(r.headers().contains_key("retry-after"));
+    unlock.send(()).unwrap();
+    locker.join().unwrap();
+    assert_eq!(held.await.unwrap().0, StatusCode::CREATED, "the waiting request completes once the lock goes");
+
+    // Database outage: every request is a 503 with Retry-After, and a push retried after
+    // the database is back applies once.
+    let (_, o) =
+        post(&client, &inst.base, "/api/v1/orders", ADMIN, &order("TM-O", "pickup", Some("STORE-A"), &[("SKU-1", 1)]))
+            .await;
+    let fo = o["fulfillment_orders"][0]["id"].as_str().unwrap().to_string();
+    let token = enrol(&client, &inst.base, "STORE-A").await;
+    proxy.cut();
+    let push = batch(1, "STORE-A-A", vec![json!({"kind": "AcceptFulfillment", "fulfillment_order_id": fo})]);
+    for _ in 0..2 {
+        let r = client
+            .post(format!("{}/api/v1/sync/push", inst.base))
+            .bearer_auth(&token)
+            .json(&push)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert!(r.headers().contains_key("retry-after"));
+    }
+    proxy.restore().await;
+    let mut applied = None;
+    for _ in 0..20 {
+        let (s, r) = post(&client, &inst.base, "/api/v1/sync/push", &token, &push).await;
+        if s == StatusCode::OK {
+            applied = Some(r);
+            break;
+        }
+        assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE, "{r}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let applied = applied.expect("the push went through once the database was back");
+    assert_eq!(applied["results"][0]["outcome"]["status"], "applied");
+    let (_, order) = get(&client, &inst.base, &format!("/api/v1/orders/{}", o["id"].as_str().unwrap()), ADMIN).await;
+    assert_eq!(order["fulfillment_orders"][0]["version"], 2, "accepted exactly once");
+    audit_clean(&client, &inst.base).await;
+}
