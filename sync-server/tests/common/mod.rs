@@ -377,11 +377,12 @@ impl Instance {
             .stdout(std::process::Stdio::null())
             .spawn()
             .unwrap();
-        let base = format!("http://127.0.0.1:{port}");
+        // Owned at once, so a failed start still kills the child on drop.
+        let instance = Instance { base: format!("http://127.0.0.1:{port}"), child };
         let client = reqwest::Client::new();
         for _ in 0..300 {
-            if client.get(format!("{base}/healthz")).send().await.is_ok() {
-                return Instance { base, child };
+            if client.get(format!("{}/healthz", instance.base)).send().await.is_ok() {
+                return instance;
             }
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
