@@ -5,6 +5,8 @@
 //! Pure and I/O-free so the sync server's `demo` command can embed it; the `gen` binary
 //! (feature `cli`) writes the data to files or seeds a running server.
 
+mod tiny;
+pub use tiny::{ean, tiny};
 mod catalogue;
 mod names;
 mod nodes;

@@ -1,6 +1,7 @@
 //! HQ sync server: the master stock pool, order intake and routing, device enrollment and
 //! the sync protocol, over SQLite (embedded default) or PostgreSQL.
 
+pub mod cli;
 pub mod config;
 pub mod events;
 pub mod http;

@@ -5,11 +5,11 @@ use super::{
     import::{import_bundle, import_orders},
     serve,
 };
+use crate::service::{self, random_bytes};
+use crate::storage::{self, catalogue};
 use anyhow::Context;
 use std::io::Write;
 use std::path::Path;
-use sync_server::service::{self, random_bytes};
-use sync_server::storage::{self, catalogue};
 
 pub async fn run(listen: &str, data_dir: &Path, fresh: bool) -> anyhow::Result<()> {
     let db = data_dir.join("demo.sqlite");

@@ -1,5 +1,7 @@
 //! `sync-server import`: files into the database through the same services as the API.
 
+use crate::service::{self, intake, stock};
+use crate::storage::Storage;
 use anyhow::{bail, Context};
 use serde::Deserialize;
 use shared::import::{ImportBundle, StockLevelInput};
@@ -7,8 +9,6 @@ use shared::order::ChannelOrderInput;
 use shared::stock::Quality;
 use shared::Count;
 use std::path::{Path, PathBuf};
-use sync_server::service::{self, intake, stock};
-use sync_server::storage::Storage;
 
 #[derive(Deserialize)]
 struct StockCsvRow {

@@ -3,13 +3,13 @@
 mod demo;
 mod import;
 
+use crate::config::{self, FileConfig, DEFAULT_DATABASE, DEFAULT_LISTEN};
+use crate::service::{self, enroll, now_ms};
+use crate::storage::{self, Storage};
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::sync::Arc;
-use sync_server::config::{self, FileConfig, DEFAULT_DATABASE, DEFAULT_LISTEN};
-use sync_server::service::{self, enroll, now_ms};
-use sync_server::storage::{self, Storage};
 
 /// HQ sync server for the omnichannel store app.
 #[derive(Parser, Debug)]
@@ -105,7 +105,7 @@ async fn enrollment_code(storage: &dyn Storage, store: &str, public_url: &str) -
 }
 
 async fn serve(storage: Arc<dyn Storage>, listen: &str, admin_token: &str) -> anyhow::Result<()> {
-    let app = sync_server::app(storage, admin_token);
+    let app = crate::app(storage, admin_token);
     let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
     tracing::info!(address = %listener.local_addr()?, "sync server listening");
     axum::serve(listener, app)
@@ -114,6 +114,20 @@ async fn serve(storage: Arc<dyn Storage>, listen: &str, admin_token: &str) -> an
         })
         .await?;
     Ok(())
+}
+
+/// The binary's entry point: logs to stderr, parses the command line, runs it. Also used
+/// by test harnesses that need the server as a real process.
+pub fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,tower_http=warn".into()),
+        )
+        .init();
+    let args = Cli::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(run(args))
 }
 
 /// Runs a parsed command line.

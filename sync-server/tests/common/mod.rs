@@ -3,13 +3,7 @@
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use shared::catalogue::{Sku, Style};
-use shared::ean13::Ean13;
-use shared::import::{ImportBundle, StockLevelInput};
-use shared::node::{Capabilities, GeoPoint, Node, NodeKind};
-use shared::staff::{Role, StaffInput};
-use shared::stock::Quality;
-use shared::{Count, Fen};
+use shared::import::ImportBundle;
 use std::sync::Arc;
 use sync_server::storage::Storage;
 
@@ -242,93 +236,12 @@ impl TestServer {
     }
 }
 
-fn node(code: &str, kind: NodeKind, lat: f64, lon: f64, caps: Capabilities) -> Node {
-    Node {
-        code: code.into(),
-        name: format!("{code} name"),
-        kind,
-        city: "上海".into(),
-        location: GeoPoint { lat, lon },
-        capabilities: caps,
-        opening_hours: "10:00-22:00".into(),
-        daily_capacity: 200,
-        handling_cost: Fen(500),
-    }
-}
-
-pub fn ean(n: u64) -> Ean13 {
-    let s = format!("690{:09}", n);
-    let mut d = [0u8; 12];
-    for (i, c) in s.bytes().enumerate() {
-        d[i] = c - b'0';
-    }
-    Ean13::from_first12(d)
-}
-
 /// Two Shanghai stores (A near the customer, B further), one warehouse, three SKUs.
+#[allow(unused_imports)] // used by some test binaries only
+pub use gen::ean;
+
 pub fn fixture() -> ImportBundle {
-    let all = Capabilities { ship: true, pickup: true, same_city: true };
-    let nodes = vec![
-        node("STORE-A", NodeKind::DirectStore, 31.2304, 121.4737, all),
-        node("STORE-B", NodeKind::DirectStore, 31.2000, 121.4000, all),
-        node(
-            "WH-1",
-            NodeKind::CentralWarehouse,
-            31.3900,
-            120.9800,
-            Capabilities { ship: true, pickup: false, same_city: false },
-        ),
-    ];
-    let styles =
-        vec![Style { code: "ST-1".into(), name: "跑鞋".into(), category: "shoes".into(), list_price: Fen(59_900) }];
-    let skus: Vec<Sku> = (1..=3)
-        .map(|i| Sku {
-            code: format!("SKU-{i}"),
-            style_code: "ST-1".into(),
-            barcode: ean(i),
-            colour: "黑".into(),
-            size: format!("{}", 40 + i),
-            list_price: Fen(59_900),
-        })
-        .collect();
-    let level = |node: &str, sku: &str, n: i64| StockLevelInput {
-        node_code: node.into(),
-        sku_code: sku.into(),
-        quality: Quality::Sellable,
-        on_hand: Count::new(n).unwrap(),
-        safety: None,
-    };
-    let stock = vec![
-        level("STORE-A", "SKU-1", 5),
-        level("STORE-A", "SKU-2", 2),
-        level("STORE-B", "SKU-1", 3),
-        level("STORE-B", "SKU-3", 4),
-        level("WH-1", "SKU-1", 100),
-        level("WH-1", "SKU-2", 100),
-        level("WH-1", "SKU-3", 100),
-    ];
-    let staff = ["STORE-A", "STORE-B"]
-        .iter()
-        .flat_map(|s| {
-            [
-                StaffInput {
-                    id: format!("{s}-M"),
-                    store_code: s.to_string(),
-                    name: "店长".into(),
-                    role: Role::Manager,
-                    pin: "8888".into(),
-                },
-                StaffInput {
-                    id: format!("{s}-A"),
-                    store_code: s.to_string(),
-                    name: "导购".into(),
-                    role: Role::Associate,
-                    pin: "1234".into(),
-                },
-            ]
-        })
-        .collect();
-    ImportBundle { nodes, styles, skus, bundles: vec![], staff, stock }
+    gen::tiny()
 }
 
 /// A channel order body.

@@ -1,0 +1,90 @@
+//! Device-side errors. Each has a stable code the UI translates and a message in English.
+
+use serde::Serialize;
+
+/// What can go wrong on the device.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize)]
+#[serde(tag = "error", rename_all = "snake_case")]
+pub enum ReplicaError {
+    /// The device has not been enrolled yet.
+    #[error("this device is not enrolled; enter the server address and an enrollment code from HQ")]
+    NotEnrolled,
+    /// HQ revoked the device (or its token is unknown): it must be enrolled again.
+    #[error("HQ revoked this device's access; enrol it again with a new code")]
+    Revoked,
+    /// The server speaks another protocol version.
+    #[error("the server speaks a different sync protocol ({message}); update the app or the server")]
+    IncompatibleServer { message: String },
+    /// The server cannot be reached; work goes on offline.
+    #[error("the server cannot be reached ({message}); working offline")]
+    Offline { message: String },
+    /// The server refused a request.
+    #[error("the server refused the request ({code}): {message}")]
+    Server { status: u16, code: String, message: String },
+    /// The server's answer could not be read; nothing was applied.
+    #[error("the server sent an answer this app cannot read ({message}); nothing was changed")]
+    CorruptResponse { message: String },
+    /// The local database failed.
+    #[error("the local database failed: {message}")]
+    Storage { message: String },
+    /// The action is not possible in the current state.
+    #[error("{message}")]
+    NotAllowed { reason: String, message: String },
+    /// Something was not found locally.
+    #[error("{what} was not found on this device")]
+    NotFound { what: String },
+    /// Wrong PIN.
+    #[error("wrong PIN; {attempts_left} tries left")]
+    WrongPin { attempts_left: u32 },
+    /// Too many wrong PINs or codes.
+    #[error("too many wrong tries; locked until {until_ms}")]
+    LockedOut { until_ms: i64 },
+}
+
+impl ReplicaError {
+    /// The stable code the UI uses to pick a translated message.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ReplicaError::NotEnrolled => "not_enrolled",
+            ReplicaError::Revoked => "revoked",
+            ReplicaError::IncompatibleServer { .. } => "incompatible_server",
+            ReplicaError::Offline { .. } => "offline",
+            ReplicaError::Server { .. } => "server",
+            ReplicaError::CorruptResponse { .. } => "corrupt_response",
+            ReplicaError::Storage { .. } => "storage",
+            ReplicaError::NotAllowed { .. } => "not_allowed",
+            ReplicaError::NotFound { .. } => "not_found",
+            ReplicaError::WrongPin { .. } => "wrong_pin",
+            ReplicaError::LockedOut { .. } => "locked_out",
+        }
+    }
+
+    /// Builds a `NotAllowed`.
+    pub fn not_allowed(reason: &str, message: impl Into<String>) -> Self {
+        ReplicaError::NotAllowed { reason: reason.to_string(), message: message.into() }
+    }
+
+    /// Worth retrying later (network, server busy).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            ReplicaError::Offline { .. } => true,
+            ReplicaError::Server { status, .. } => *status >= 500 || *status == 429,
+            _ => false,
+        }
+    }
+}
+
+impl From<rusqlite::Error> for ReplicaError {
+    fn from(e: rusqlite::Error) -> Self {
+        ReplicaError::Storage { message: e.to_string() }
+    }
+}
+
+impl From<serde_json::Error> for ReplicaError {
+    fn from(e: serde_json::Error) -> Self {
+        ReplicaError::Storage { message: format!("unreadable local record: {e}") }
+    }
+}
+
+/// Result with [`ReplicaError`].
+pub type Result<T> = std::result::Result<T, ReplicaError>;

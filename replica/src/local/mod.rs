@@ -1,0 +1,236 @@
+//! The local replica: SQLite on the device, written only through these methods.
+
+pub mod apply;
+mod pull;
+mod queries;
+
+use crate::error::{ReplicaError, Result};
+use rusqlite::{params, Connection, OptionalExtension};
+use shared::protocol::{EnrollResponse, Op, OpEnvelope, OpOutcome, OpResult};
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+use uuid::Uuid;
+
+pub use queries::{InboxItem, TaskCounts};
+
+const SCHEMA_VERSION: i64 = 1;
+
+/// What enrollment recorded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Enrollment {
+    /// Server base URL.
+    pub server_url: String,
+    /// This device's id.
+    pub device_id: Uuid,
+    /// The store.
+    pub store: shared::node::Node,
+}
+
+/// The device's replica of its store.
+pub struct Replica {
+    conn: Mutex<Connection>,
+}
+
+impl Replica {
+    /// Opens (creating if needed) the replica file.
+    pub fn open(path: &Path) -> Result<Replica> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| ReplicaError::Storage { message: format!("cannot create {}: {e}", dir.display()) })?;
+        }
+        let conn = Connection::open(path)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")?;
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if version == 0 {
+            conn.execute_batch(&format!(
+                "BEGIN; {} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;",
+                include_str!("schema.sql")
+            ))?;
+        } else if version > SCHEMA_VERSION {
+            return Err(ReplicaError::Storage {
+                message: format!("the replica was written by a newer app (schema {version}); update the app"),
+            });
+        }
+        Ok(Replica { conn: Mutex::new(conn) })
+    }
+
+    pub(crate) fn db(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock leaves SQLite consistent (transactions roll back).
+        self.conn.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn meta(conn: &Connection, key: &str) -> Result<Option<String>> {
+        Ok(conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0)).optional()?)
+    }
+
+    pub(crate) fn set_meta(conn: &Connection, key: &str, value: &str) -> Result<()> {
+        conn.execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [key, value],
+        )?;
+        Ok(())
+    }
+
+    /// The enrollment, if the device is enrolled.
+    pub fn enrollment(&self) -> Result<Option<Enrollment>> {
+        let db = self.db();
+        let (Some(url), Some(id), Some(store)) =
+            (Self::meta(&db, "server_url")?, Self::meta(&db, "device_id")?, Self::meta(&db, "store")?)
+        else {
+            return Ok(None);
+        };
+        Ok(Some(Enrollment {
+            server_url: url,
+            device_id: Uuid::parse_str(&id).map_err(|e| ReplicaError::Storage { message: e.to_string() })?,
+            store: serde_json::from_str(&store)?,
+        }))
+    }
+
+    /// Records a fresh enrollment; a device moved to another store starts from scratch.
+    pub fn record_enrollment(&self, server_url: &str, resp: &EnrollResponse) -> Result<()> {
+        let mut db = self.db();
+        let tx = db.transaction()?;
+        let previous_store =
+            Self::meta(&tx, "store")?.and_then(|s| serde_json::from_str::<shared::node::Node>(&s).ok());
+        if previous_store.is_none_or(|s| s.code != resp.store.code)
+            || Self::meta(&tx, "server_url")?.as_deref() != Some(server_url)
+        {
+            tx.execute_batch(
+                "DELETE FROM stock_server; DELETE FROM stock_local; DELETE FROM fulfillment_server; DELETE FROM fulfillment_local;
+                 DELETE FROM staff; DELETE FROM outbox; DELETE FROM attempts; DELETE FROM meta;",
+            )?;
+        }
+        // A new device id means a new sequence on the server: the old outbox cannot be sent.
+        tx.execute("DELETE FROM outbox", [])?;
+        Self::set_meta(&tx, "server_url", server_url)?;
+        Self::set_meta(&tx, "device_id", &resp.device_id.to_string())?;
+        Self::set_meta(&tx, "store", &serde_json::to_string(&resp.store)?)?;
+        Self::set_meta(&tx, "cursor", shared::protocol::BOOTSTRAP_CURSOR)?;
+        Self::set_meta(&tx, "next_seq", "1")?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Does an action: checks it against the local state with the shared rules, applies it
+    /// at once and queues it for the server, in one local transaction. Returns the queued op.
+    pub fn perform(&self, staff_id: &str, op: Op) -> Result<OpEnvelope> {
+        self.perform_at(staff_id, op, chrono::Utc::now())
+    }
+
+    /// [`Replica::perform`] with the device clock reading given (the clock may be wrong;
+    /// the server orders ops by sequence number, never by this time).
+    pub fn perform_at(&self, staff_id: &str, op: Op, device_time: chrono::DateTime<chrono::Utc>) -> Result<OpEnvelope> {
+        let mut db = self.db();
+        Self::meta(&db, "store")?.ok_or(ReplicaError::NotEnrolled)?;
+        let tx = db.transaction()?;
+        let staff_ok: bool =
+            tx.query_row("SELECT EXISTS(SELECT 1 FROM staff WHERE id = ?1 AND active = 1)", [staff_id], |r| r.get(0))?;
+        if !staff_ok {
+            return Err(ReplicaError::not_allowed(
+                "unknown_staff",
+                format!("{staff_id} is not active staff of this store; log in again"),
+            ));
+        }
+        queries::apply_op_locally(&tx, &op)?;
+        let seq: i64 = Self::meta(&tx, "next_seq")?.and_then(|s| s.parse().ok()).unwrap_or(1);
+        let env = OpEnvelope {
+            op_id: Uuid::now_v7(),
+            device_seq: seq as u64,
+            staff_id: staff_id.to_string(),
+            device_time,
+            op,
+        };
+        tx.execute(
+            "INSERT INTO outbox (seq, op_id, staff_id, device_time, op, fulfillment_order_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                seq,
+                env.op_id.to_string(),
+                env.staff_id,
+                env.device_time.to_rfc3339(),
+                serde_json::to_string(&env.op)?,
+                apply::fulfillment_of(&env.op).map(|u| u.to_string())
+            ],
+        )?;
+        Self::set_meta(&tx, "next_seq", &(seq + 1).to_string())?;
+        tx.commit()?;
+        Ok(env)
+    }
+
+    /// Unacknowledged ops in device order, at most `limit`.
+    pub fn pending_ops(&self, limit: usize) -> Result<Vec<OpEnvelope>> {
+        let db = self.db();
+        let mut stmt =
+            db.prepare_cached("SELECT seq, op_id, staff_id, device_time, op FROM outbox ORDER BY seq LIMIT ?1")?;
+        let rows = stmt.query_map([limit as i64], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (seq, op_id, staff_id, time, op) = row?;
+            out.push(OpEnvelope {
+                op_id: Uuid::parse_str(&op_id).map_err(|e| ReplicaError::Storage { message: e.to_string() })?,
+                device_seq: seq as u64,
+                staff_id,
+                device_time: chrono::DateTime::parse_from_rfc3339(&time)
+                    .map_err(|e| ReplicaError::Storage { message: e.to_string() })?
+                    .to_utc(),
+                op: serde_json::from_str(&op)?,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Ops not yet acknowledged by the server.
+    pub fn pending_count(&self) -> Result<u64> {
+        Ok(self.db().query_row("SELECT COUNT(*) FROM outbox", [], |r| r.get::<_, i64>(0))? as u64)
+    }
+
+    /// Records the server's answers: answered ops leave the outbox, rejections and conflicts
+    /// go to the inbox. Answers for ops this device does not have are ignored.
+    pub fn record_push_results(&self, results: &[OpResult]) -> Result<()> {
+        let mut db = self.db();
+        let tx = db.transaction()?;
+        let now = chrono::Utc::now().timestamp_millis();
+        for r in results {
+            let row: Option<(String, Option<String>)> = tx
+                .query_row(
+                    "SELECT op, fulfillment_order_id FROM outbox WHERE op_id = ?1",
+                    [r.op_id.to_string()],
+                    |row| Ok((row.get(0)?, row.get(1)?)),
+                )
+                .optional()?;
+            let Some((op, fo)) = row else { continue };
+            tx.execute("DELETE FROM outbox WHERE op_id = ?1", [r.op_id.to_string()])?;
+            let (status, code, message) = match &r.outcome {
+                OpOutcome::Applied => continue,
+                OpOutcome::Rejected { code, message } => ("rejected", code, message),
+                OpOutcome::Conflict { code, message } => ("conflict", code, message),
+            };
+            if let (OpOutcome::Rejected { .. }, Some(fo)) = (&r.outcome, &fo) {
+                // The server did not do it: show the server's state again, with the
+                // device's other unanswered ops on top.
+                pull::rebuild_order(&tx, fo)?;
+            }
+            let kind = serde_json::from_str::<Op>(&op).map(|o| o.kind()).unwrap_or("unknown");
+            tx.execute(
+                "INSERT INTO inbox (op_id, kind, status, code, message, fulfillment_order_id, created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT (op_id) DO NOTHING",
+                params![r.op_id.to_string(), kind, status, code, message, fo, now],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The pull cursor.
+    pub fn cursor(&self) -> Result<String> {
+        Ok(Self::meta(&self.db(), "cursor")?.unwrap_or_else(|| shared::protocol::BOOTSTRAP_CURSOR.to_string()))
+    }
+}

@@ -1,0 +1,304 @@
+//! Reads of the replica and the local side of actions.
+
+use super::apply::{apply_to_order, fulfillment_of, stock_effects, StockEffect};
+use super::Replica;
+use crate::error::{ReplicaError, Result};
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::Serialize;
+use shared::catalogue::Sku;
+use shared::fulfillment::{FulfillmentKind, FulfillmentState};
+use shared::order::FulfillmentOrder;
+use shared::pickup::{Attempt, AttemptState, PickupCode};
+use shared::protocol::{HandOverVerification, Op, StaffRecord, StockRecord};
+use shared::secret::verify_secret;
+use shared::stock::Quality;
+use uuid::Uuid;
+
+pub(crate) fn load_order(conn: &Connection, id: &str) -> Result<Option<FulfillmentOrder>> {
+    let json: Option<String> =
+        conn.query_row("SELECT json FROM fulfillment_local WHERE id = ?1", [id], |r| r.get(0)).optional()?;
+    json.map(|j| serde_json::from_str(&j).map_err(Into::into)).transpose()
+}
+
+pub(crate) fn store_order(conn: &Connection, fo: &FulfillmentOrder) -> Result<()> {
+    conn.execute(
+        "INSERT INTO fulfillment_local (id, state, kind, created_ms, json) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (id) DO UPDATE SET state = excluded.state, kind = excluded.kind, json = excluded.json",
+        params![
+            fo.id.to_string(),
+            fo.state.as_str(),
+            fo.kind.as_str(),
+            fo.created_at.timestamp_millis(),
+            serde_json::to_string(fo)?
+        ],
+    )?;
+    Ok(())
+}
+
+pub(crate) fn load_stock(conn: &Connection, sku: &str, quality: Quality) -> Result<Option<StockRecord>> {
+    let json: Option<String> = conn
+        .query_row("SELECT json FROM stock_local WHERE sku_code = ?1 AND quality = ?2", [sku, quality.as_str()], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    json.map(|j| serde_json::from_str(&j).map_err(Into::into)).transpose()
+}
+
+pub(crate) fn store_stock(conn: &Connection, r: &StockRecord) -> Result<()> {
+    conn.execute(
+        "INSERT INTO stock_local (sku_code, quality, on_hand, reserved, lease, json) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (sku_code, quality) DO UPDATE SET on_hand = excluded.on_hand, reserved = excluded.reserved, lease = excluded.lease, json = excluded.json",
+        params![r.sku_code, r.quality.as_str(), r.on_hand, r.reserved, r.lease, serde_json::to_string(r)?],
+    )?;
+    Ok(())
+}
+
+pub(crate) fn apply_effect(conn: &Connection, e: &StockEffect) -> Result<()> {
+    let (sku, quality) = e.key();
+    let mut r = load_stock(conn, sku, quality)?.unwrap_or(StockRecord {
+        sku_code: sku.to_string(),
+        quality,
+        on_hand: 0,
+        reserved: 0,
+        safety: 0,
+        locked: 0,
+        lease: 0,
+    });
+    e.apply(&mut r);
+    store_stock(conn, &r)
+}
+
+/// Checks and applies an op to the local view (orders and stock).
+pub(crate) fn apply_op_locally(conn: &Connection, op: &Op) -> Result<()> {
+    let before = match fulfillment_of(op) {
+        Some(id) => Some(
+            load_order(conn, &id.to_string())?
+                .ok_or_else(|| ReplicaError::NotFound { what: format!("fulfillment order {id}") })?,
+        ),
+        None => None,
+    };
+    if let (Op::HandOver { verification: HandOverVerification::PickupCode { code }, .. }, Some(fo)) = (op, &before) {
+        let Some(hash) = &fo.pickup_code else {
+            return Err(ReplicaError::not_allowed(
+                "no_pickup_code",
+                "this order's pickup code has not reached the device yet; sync, or hand over with a manager's ID check",
+            ));
+        };
+        let ok =
+            PickupCode::parse_input(code).is_some_and(|(c, qr)| qr.is_none_or(|q| q == fo.id) && c.verify(&hash.hash));
+        if !ok {
+            return Err(ReplicaError::not_allowed("wrong_pickup_code", "the pickup code does not match this order"));
+        }
+    }
+    if let Op::CountStock { lines, .. } = op {
+        for l in lines {
+            let known: bool =
+                conn.query_row("SELECT EXISTS(SELECT 1 FROM sku WHERE code = ?1)", [&l.sku_code], |r| r.get(0))?;
+            if !known {
+                return Err(ReplicaError::NotFound { what: format!("SKU {}", l.sku_code) });
+            }
+        }
+    }
+    if let Some(fo) = &before {
+        let after = apply_to_order(fo, op)?;
+        store_order(conn, &after)?;
+    }
+    for e in stock_effects(op, before.as_ref()) {
+        apply_effect(conn, &e)?;
+    }
+    Ok(())
+}
+
+/// Counts for the home screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct TaskCounts {
+    /// Routed, waiting to be accepted.
+    pub to_accept: u64,
+    /// Accepted or being picked.
+    pub to_pick: u64,
+    /// Packed pickup orders to mark ready, and ready ones waiting for the customer.
+    pub ready_for_pickup: u64,
+    /// Packed courier orders and ones waiting for the courier.
+    pub awaiting_courier: u64,
+}
+
+/// A rejection or conflict the associate should read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InboxItem {
+    /// Id.
+    pub id: i64,
+    /// The op.
+    pub op_id: String,
+    /// Its kind.
+    pub kind: String,
+    /// `rejected` or `conflict`.
+    pub status: String,
+    /// Machine-readable code.
+    pub code: String,
+    /// The server's message.
+    pub message: String,
+    /// The order concerned.
+    pub fulfillment_order_id: Option<String>,
+    /// When it arrived (ms).
+    pub created_ms: i64,
+    /// Whether it was read.
+    pub read: bool,
+}
+
+impl Replica {
+    /// Fulfillment orders, newest first, optionally only those in `states`.
+    pub fn fulfillment_orders(&self, states: &[FulfillmentState]) -> Result<Vec<FulfillmentOrder>> {
+        let db = self.db();
+        let mut stmt = db.prepare_cached("SELECT state, json FROM fulfillment_local ORDER BY created_ms DESC")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (state, json) = row?;
+            if states.is_empty() || states.iter().any(|s| s.as_str() == state) {
+                out.push(serde_json::from_str(&json)?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// One fulfillment order.
+    pub fn fulfillment_order(&self, id: Uuid) -> Result<Option<FulfillmentOrder>> {
+        load_order(&self.db(), &id.to_string())
+    }
+
+    /// Task counts for the home screen.
+    pub fn task_counts(&self) -> Result<TaskCounts> {
+        let db = self.db();
+        let mut stmt = db.prepare_cached("SELECT state, kind, COUNT(*) FROM fulfillment_local GROUP BY state, kind")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?)))?;
+        let mut c = TaskCounts::default();
+        for row in rows {
+            let (state, kind, n) = row?;
+            let n = n as u64;
+            let pickup = FulfillmentKind::parse(&kind) == Some(FulfillmentKind::Pickup);
+            match FulfillmentState::parse(&state) {
+                Some(FulfillmentState::Routed) => c.to_accept += n,
+                Some(FulfillmentState::Accepted | FulfillmentState::Picking) => c.to_pick += n,
+                Some(FulfillmentState::Packed) if pickup => c.ready_for_pickup += n,
+                Some(FulfillmentState::ReadyForPickup) => c.ready_for_pickup += n,
+                Some(FulfillmentState::Packed | FulfillmentState::AwaitingCourier) => c.awaiting_courier += n,
+                _ => {}
+            }
+        }
+        Ok(c)
+    }
+
+    /// The SKU with this barcode (EAN-13 as scanned).
+    pub fn lookup_barcode(&self, barcode: &str) -> Result<Option<Sku>> {
+        let db = self.db();
+        let mut stmt = db.prepare_cached("SELECT json FROM sku WHERE barcode = ?1")?;
+        let json: Option<String> = stmt.query_row([barcode.trim()], |r| r.get(0)).optional()?;
+        json.map(|j| serde_json::from_str(&j).map_err(Into::into)).transpose()
+    }
+
+    /// The store's stock of a SKU (every quality).
+    pub fn stock(&self, sku: &str) -> Result<Vec<StockRecord>> {
+        let db = self.db();
+        let mut stmt = db.prepare_cached("SELECT json FROM stock_local WHERE sku_code = ?1 ORDER BY quality")?;
+        let rows = stmt.query_map([sku], |r| r.get::<_, String>(0))?;
+        rows.map(|j| Ok(serde_json::from_str(&j?)?)).collect()
+    }
+
+    /// Rejections and conflicts, newest first.
+    pub fn inbox(&self) -> Result<Vec<InboxItem>> {
+        let db = self.db();
+        let mut stmt = db.prepare_cached(
+            "SELECT id, op_id, kind, status, code, message, fulfillment_order_id, created_ms, read FROM inbox ORDER BY id DESC",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(InboxItem {
+                id: r.get(0)?,
+                op_id: r.get(1)?,
+                kind: r.get(2)?,
+                status: r.get(3)?,
+                code: r.get(4)?,
+                message: r.get(5)?,
+                fulfillment_order_id: r.get(6)?,
+                created_ms: r.get(7)?,
+                read: r.get::<_, i64>(8)? != 0,
+            })
+        })?;
+        Ok(rows.collect::<std::result::Result<Vec<_>, _>>()?)
+    }
+
+    /// Marks an inbox item read.
+    pub fn mark_read(&self, id: i64) -> Result<()> {
+        self.db().execute("UPDATE inbox SET read = 1 WHERE id = ?1", [id])?;
+        Ok(())
+    }
+
+    fn attempt_state(conn: &Connection, subject: &str) -> Result<AttemptState> {
+        Ok(conn
+            .query_row("SELECT failures, locked_until_ms FROM attempts WHERE subject = ?1", [subject], |r| {
+                Ok(AttemptState { failures: r.get::<_, i64>(0)? as u32, locked_until_ms: r.get(1)? })
+            })
+            .optional()?
+            .unwrap_or_default())
+    }
+
+    fn save_attempts(conn: &Connection, subject: &str, s: &AttemptState) -> Result<()> {
+        conn.execute(
+            "INSERT INTO attempts (subject, failures, locked_until_ms) VALUES (?1, ?2, ?3)
+             ON CONFLICT (subject) DO UPDATE SET failures = excluded.failures, locked_until_ms = excluded.locked_until_ms",
+            params![subject, s.failures as i64, s.locked_until_ms],
+        )?;
+        Ok(())
+    }
+
+    /// Checks a staff PIN offline (slow hash), with a lockout after repeated wrong PINs.
+    pub fn login(&self, staff_id: &str, pin: &str, now_ms: i64) -> Result<StaffRecord> {
+        let db = self.db();
+        let staff: Option<(String, String, String, i64)> = db
+            .query_row("SELECT name, role, pin_hash, active FROM staff WHERE id = ?1", [staff_id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })
+            .optional()?;
+        let Some((name, role, pin_hash, active)) = staff.filter(|s| s.3 == 1) else {
+            return Err(ReplicaError::NotFound { what: format!("active staff member {staff_id}") });
+        };
+        let subject = format!("pin:{staff_id}");
+        let mut state = Self::attempt_state(&db, &subject)?;
+        let matched = verify_secret(pin, &pin_hash);
+        // PINs do not expire; the far-future expiry keeps the shared attempt rules.
+        let outcome = state.attempt(matched, now_ms, i64::MAX);
+        Self::save_attempts(&db, &subject, &state)?;
+        match outcome {
+            Attempt::Verified => Ok(StaffRecord {
+                id: staff_id.to_string(),
+                name,
+                role: shared::staff::Role::parse(&role).unwrap_or(shared::staff::Role::Associate),
+                pin_hash,
+                active: active == 1,
+            }),
+            Attempt::Wrong { attempts_left } => Err(ReplicaError::WrongPin { attempts_left }),
+            Attempt::LockedOut { until_ms } => Err(ReplicaError::LockedOut { until_ms }),
+            Attempt::Expired => Err(ReplicaError::LockedOut { until_ms: now_ms }),
+        }
+    }
+
+    /// Checks a pickup code typed or scanned at the counter, offline, with the per-order
+    /// attempt limit and lockout.
+    pub fn verify_pickup_code(&self, fulfillment_order_id: Uuid, input: &str, now_ms: i64) -> Result<Attempt> {
+        let db = self.db();
+        let fo = load_order(&db, &fulfillment_order_id.to_string())?
+            .ok_or_else(|| ReplicaError::NotFound { what: format!("fulfillment order {fulfillment_order_id}") })?;
+        let Some(hash) = fo.pickup_code else {
+            return Err(ReplicaError::not_allowed(
+                "no_pickup_code",
+                "this order's pickup code has not reached the device yet; sync, or use a manager's ID check",
+            ));
+        };
+        let matched = PickupCode::parse_input(input)
+            .is_some_and(|(c, qr)| qr.is_none_or(|q| q == fulfillment_order_id) && c.verify(&hash.hash));
+        let subject = format!("pickup:{fulfillment_order_id}");
+        let mut state = Self::attempt_state(&db, &subject)?;
+        let outcome = state.attempt(matched, now_ms, hash.expires_at.timestamp_millis());
+        Self::save_attempts(&db, &subject, &state)?;
+        Ok(outcome)
+    }
+}
