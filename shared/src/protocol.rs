@@ -452,3 +452,24 @@ mod qr_tests {
         assert_eq!(super::parse_enrollment_qr("hello"), None);
     }
 }
+
+/// Network availability of one SKU: sellable units free across every node (for endless
+/// aisle: can the brand still sell this size anywhere?).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NetworkAvailability {
+    /// SKU code.
+    pub sku_code: String,
+    /// Units available to promise across the network.
+    pub available: i64,
+}
+
+/// One page of the network availability snapshot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AvailabilityPage {
+    /// When the snapshot was read.
+    pub as_of: DateTime<Utc>,
+    /// SKUs in code order.
+    pub items: Vec<NetworkAvailability>,
+    /// Pass as `after` for the next page; `None` on the last page.
+    pub next: Option<String>,
+}

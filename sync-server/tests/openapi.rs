@@ -17,6 +17,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/openapi.json"),
     ("post", "/api/v1/enroll"),
     ("get", "/api/v1/sync/pull"),
+    ("get", "/api/v1/sync/availability"),
     ("get", "/api/v1/sync/events"),
     ("get", "/api/v1/stock"),
     ("post", "/api/v1/stock/adjustments"),

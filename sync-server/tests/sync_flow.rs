@@ -338,3 +338,26 @@ async fn incremental_pull_follows_changes_and_revocation_locks_out() {
     let p = s.device_get(&a, &format!("/api/v1/sync/pull?cursor={cursor}")).await;
     assert_eq!((p.status, p.code()), (StatusCode::UNAUTHORIZED, "device_revoked"));
 }
+
+#[tokio::test]
+async fn network_availability_sums_free_units_across_nodes() {
+    let s = TestServer::with_fixture().await;
+    let a = s.enrol("STORE-A").await;
+    s.admin_post(
+        "/api/v1/reservations",
+        json!({"reference": "h", "node_code": "WH-1", "sku_code": "SKU-1", "qty": 10}),
+    )
+    .await;
+    let r = s.device_get(&a, "/api/v1/sync/availability").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let items = r.body["items"].as_array().unwrap();
+    let of = |sku: &str| items.iter().find(|i| i["sku_code"] == sku).unwrap()["available"].as_i64().unwrap();
+    // SKU-1: 5 at A + 3 at B + 100 − 10 held at the warehouse.
+    assert_eq!((of("SKU-1"), of("SKU-2"), of("SKU-3")), (98, 102, 104));
+    assert_eq!(r.body["next"], Value::Null);
+    let page = s.device_get(&a, "/api/v1/sync/availability?limit=1&after=SKU-1").await;
+    assert_eq!(page.body["items"][0]["sku_code"], "SKU-2");
+    assert_eq!(page.body["next"], "SKU-2");
+    let no_token = s.raw(reqwest::Method::GET, "/api/v1/sync/availability", None, "application/json", vec![]).await;
+    assert_eq!(no_token.status, StatusCode::UNAUTHORIZED);
+}

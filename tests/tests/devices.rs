@@ -110,3 +110,15 @@ async fn two_devices_hand_over_the_same_order_offline_and_converge() {
     assert_eq!(hq.stock("STORE-A", "SKU-1").await, (3, 0));
     hq.assert_audit_clean().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_device_keeps_a_network_availability_snapshot_for_endless_aisle() {
+    let dir = tempfile::tempdir().unwrap();
+    let hq = Hq::start(dir.path()).await;
+    let a = Device::enrol(&hq, &hq.base, "STORE-A", &dir.path().join("a")).await;
+    // The tiny brand: SKU-3 is not at STORE-A, but 4 at STORE-B and 100 at the warehouse.
+    let (available, as_of) = a.replica.network_availability("SKU-3").unwrap().expect("a snapshot");
+    assert_eq!(available, 104);
+    assert!(as_of > 0);
+    assert!(a.replica.stock("SKU-3").unwrap().is_empty(), "none on the store's own shelf");
+}

@@ -226,6 +226,38 @@ impl Replica {
         Ok(rows.collect::<std::result::Result<Vec<_>, _>>()?)
     }
 
+    /// Network availability of a SKU (for endless aisle) and the snapshot's time (ms).
+    pub fn network_availability(&self, sku: &str) -> Result<Option<(i64, i64)>> {
+        let db = self.db();
+        Ok(db
+            .query_row("SELECT available, as_of_ms FROM availability WHERE sku_code = ?1", [sku], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?)
+    }
+
+    /// When the availability snapshot was taken (ms), if there is one.
+    pub fn availability_as_of(&self) -> Result<Option<i64>> {
+        Ok(Self::meta(&self.db(), "availability_as_of")?.and_then(|s| s.parse().ok()))
+    }
+
+    /// Replaces the availability snapshot.
+    pub fn replace_availability(&self, items: &[shared::protocol::NetworkAvailability], as_of_ms: i64) -> Result<()> {
+        let mut db = self.db();
+        let tx = db.transaction()?;
+        tx.execute("DELETE FROM availability", [])?;
+        {
+            let mut stmt =
+                tx.prepare("INSERT INTO availability (sku_code, available, as_of_ms) VALUES (?1, ?2, ?3)")?;
+            for i in items {
+                stmt.execute(params![i.sku_code, i.available, as_of_ms])?;
+            }
+        }
+        Self::set_meta(&tx, "availability_as_of", &as_of_ms.to_string())?;
+        tx.commit()?;
+        Ok(())
+    }
+
     /// Marks an inbox item read.
     pub fn mark_read(&self, id: i64) -> Result<()> {
         self.db().execute("UPDATE inbox SET read = 1 WHERE id = ?1", [id])?;

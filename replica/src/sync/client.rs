@@ -3,7 +3,9 @@
 use crate::error::{ReplicaError, Result};
 use serde::de::DeserializeOwned;
 use shared::api_error::ApiErrorBody;
-use shared::protocol::{EnrollRequest, EnrollResponse, PullResponse, PushRequest, PushResponse, PROTOCOL_VERSION};
+use shared::protocol::{
+    AvailabilityPage, EnrollRequest, EnrollResponse, PullResponse, PushRequest, PushResponse, PROTOCOL_VERSION,
+};
 use std::time::Duration;
 
 /// Most changes asked for per pull page.
@@ -99,5 +101,11 @@ impl Client {
             });
         }
         Ok(r)
+    }
+
+    /// One page of the network availability snapshot.
+    pub async fn availability(&self, token: &str, after: &str) -> Result<AvailabilityPage> {
+        let url = format!("{}/api/v1/sync/availability", self.base);
+        self.send(self.http.get(url).query(&[("after", after)]).bearer_auth(token)).await
     }
 }

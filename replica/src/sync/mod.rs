@@ -39,6 +39,9 @@ pub struct SyncReport {
     pub pulled: usize,
 }
 
+/// How old the network availability snapshot may get before a sync refreshes it.
+pub const AVAILABILITY_MAX_AGE: Duration = Duration::from_secs(300);
+
 /// Delay before retry `attempt` (0-based): exponential from 0.5 s to 60 s, with jitter so a
 /// store's devices do not all retry at once after an outage.
 pub fn backoff(attempt: u32) -> Duration {
@@ -162,10 +165,36 @@ impl SyncEngine {
                 self.update(|s| s.bootstrap = Some((b.done, b.total)));
             }
             if !page.has_more {
+                self.refresh_availability(&client, &token).await?;
                 return Ok(report);
             }
         }
         Err(ReplicaError::CorruptResponse { message: "the server never finished the pull".into() })
+    }
+
+    /// Refreshes the network availability snapshot when it is older than
+    /// [`AVAILABILITY_MAX_AGE`]; the whole snapshot is replaced at once.
+    async fn refresh_availability(&self, client: &Client, token: &str) -> Result<()> {
+        let now = chrono::Utc::now().timestamp_millis();
+        if self.replica.availability_as_of()?.is_some_and(|t| now - t < AVAILABILITY_MAX_AGE.as_millis() as i64) {
+            return Ok(());
+        }
+        let mut items = Vec::new();
+        let mut after = String::new();
+        let mut as_of = None;
+        for _ in 0..10_000 {
+            let page = client.availability(token, &after).await?;
+            as_of.get_or_insert(page.as_of);
+            items.extend(page.items);
+            match page.next {
+                Some(next) if next > after => after = next,
+                Some(_) => {
+                    return Err(ReplicaError::CorruptResponse { message: "availability pages do not advance".into() })
+                }
+                None => break,
+            }
+        }
+        self.replica.replace_availability(&items, as_of.map(|t| t.timestamp_millis()).unwrap_or(now))
     }
 
     /// Runs until the device is revoked: syncs on pokes (local actions, server events) and

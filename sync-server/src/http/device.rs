@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use futures_util::StreamExt;
 use serde::Deserialize;
-use shared::protocol::{EnrollRequest, PushRequest, SSE_EVENT_CHANGED};
+use shared::protocol::{AvailabilityPage, EnrollRequest, NetworkAvailability, PushRequest, SSE_EVENT_CHANGED};
 use std::convert::Infallible;
 use std::time::Duration;
 use tokio_stream::wrappers::BroadcastStream;
@@ -60,4 +60,34 @@ pub async fn events(DeviceAuth(device): DeviceAuth, State(s): State<AppState>) -
         async move { relevant.then(|| Ok::<Event, Infallible>(Event::default().event(SSE_EVENT_CHANGED).data("pull"))) }
     });
     Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))).into_response()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AvailabilityQuery {
+    #[serde(default)]
+    after: String,
+    limit: Option<u32>,
+}
+
+/// Most SKUs per availability page.
+pub const MAX_AVAILABILITY_PAGE: u32 = 5_000;
+
+pub async fn availability(
+    DeviceAuth(_): DeviceAuth,
+    State(s): State<AppState>,
+    ApiQuery(q): ApiQuery<AvailabilityQuery>,
+) -> Result<Response, ApiError> {
+    let limit = q.limit.unwrap_or(MAX_AVAILABILITY_PAGE).clamp(1, MAX_AVAILABILITY_PAGE);
+    let page = service::read(s.storage.as_ref(), move |tx| {
+        let items = crate::storage::ledger::network_availability(tx, &q.after, limit)?;
+        let next = (items.len() as u32 == limit).then(|| items.last().map(|i| i.0.clone())).flatten();
+        Ok(AvailabilityPage {
+            as_of: chrono::Utc::now(),
+            items: items.into_iter().map(|(sku_code, available)| NetworkAvailability { sku_code, available }).collect(),
+            next,
+        })
+    })
+    .await?;
+    Ok(Json(page).into_response())
 }

@@ -74,6 +74,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/enroll", post(device::enroll))
         .route("/api/v1/sync/pull", get(device::pull))
         .route("/api/v1/sync/events", get(device::events))
+        .route("/api/v1/sync/availability", get(device::availability))
         .route("/api/v1/stock", get(admin::stock))
         .route("/api/v1/stock/adjustments", post(admin::adjust))
         .route("/api/v1/stock/audit", get(admin::audit))

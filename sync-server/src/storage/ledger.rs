@@ -360,3 +360,15 @@ pub fn shrink_reservation(
     touched(tx, &r.node_code, &r.sku_code, Quality::Sellable)?;
     Ok(true)
 }
+
+/// Sellable units available to promise across every node, per SKU after `after`.
+pub fn network_availability(tx: &mut dyn Tx, after: &str, limit: u32) -> Result<Vec<(String, i64)>, StorageError> {
+    tx.query(
+        "SELECT sku_code, CAST(SUM(CASE WHEN on_hand - reserved - safety - locked > 0 THEN on_hand - reserved - safety - locked ELSE 0 END) AS BIGINT)
+         FROM stock_balance WHERE quality = 'sellable' AND sku_code > $1 GROUP BY sku_code ORDER BY sku_code LIMIT $2",
+        params![after, limit],
+    )?
+    .iter()
+    .map(|r| Ok((r.text(0)?, r.i64(1)?)))
+    .collect()
+}

@@ -215,6 +215,20 @@ fn operations() -> Vec<Operation> {
         ],
     },
         Operation {
+        method: "get", path: "/api/v1/sync/availability", id: "networkAvailability", tag: DEVICE, auth: Auth::Device,
+        summary: "Network availability snapshot",
+        description: "Sellable units available to promise across every node, per SKU, in SKU code order and paged: what an associate may still order for a customer from elsewhere (endless aisle). Read-only; the device keeps it with its as-of time.",
+        parameters: vec![
+            query("after", false, json!({ "type": "string" }), "Return SKUs after this code (the `next` of the previous page); empty to start."),
+            limit_query(5000, 5000, "SKUs"),
+        ],
+        request_body: None,
+        responses: vec![
+            ("200", json_response("A page of availability.", sref("AvailabilityPage"))),
+            query_error(),
+        ],
+    },
+        Operation {
         method: "get", path: "/api/v1/sync/events", id: "changeEvents", tag: DEVICE, auth: Auth::Device,
         summary: "Change pokes (Server-sent events)",
         description: "A Server-sent event stream that sends an event named `changed` with data `pull` whenever something in the device's store scope (or global master data) changed, and a keep-alive comment every 15 seconds. The event carries no data to apply: the device pulls. A device that fell behind gets one extra poke.",

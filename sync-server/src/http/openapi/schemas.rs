@@ -790,6 +790,23 @@ fn pull(s: &mut Map<String, Value>) {
         names.push((entity, name));
     }
     s.insert("Change".into(), one_of("The current state of one entity in the device's scope, with the entity's fields inlined next to the `entity` tag.", "entity", &names));
+    s.insert(
+        "NetworkAvailability".into(),
+        object(
+            "Units of one SKU available to promise across the network.",
+            false,
+            &["sku_code", "available"],
+            json!({
+                "sku_code": string("SKU code."),
+                "available": { "type": "integer", "description": "Sellable units free across every node." },
+            }),
+        ),
+    );
+    s.insert("AvailabilityPage".into(), object("One page of the network availability snapshot.", false, &["as_of", "items", "next"], json!({
+        "as_of": date_time("When the snapshot was read."),
+        "items": array(sref("NetworkAvailability"), "SKUs in code order."),
+        "next": { "type": ["string", "null"], "description": "Pass as `after` for the next page; null on the last page." },
+    })));
     s.insert("PullResponse".into(), object("One page of changes for the device's store.", false, &["protocol_version", "cursor", "has_more", "bootstrap", "changes", "server_time"], json!({
         "protocol_version": u32_int("Protocol version the server speaks (1)."),
         "cursor": string("Opaque cursor for the next pull."),
