@@ -13,6 +13,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+mod simulate;
+
 /// Demo data for an omnichannel sportswear brand.
 #[derive(Parser)]
 #[command(name = "gen", version, about)]
@@ -31,6 +33,9 @@ enum Cmd {
         #[command(flatten)]
         gen: GenArgs,
     },
+    /// Run simulated store devices (the real device engine) that accept, pick, pack and
+    /// hand over a store's orders against a running sync server.
+    Devices(DeviceArgs),
     /// Import the dataset into a running sync server, then send the channel orders.
     Seed {
         /// Base URL of the sync server, e.g. http://127.0.0.1:8080.
@@ -42,6 +47,29 @@ enum Cmd {
         #[command(flatten)]
         gen: GenArgs,
     },
+}
+
+/// Simulated store devices working through a store's orders.
+#[derive(Args)]
+struct DeviceArgs {
+    /// Base URL of the sync server, e.g. http://127.0.0.1:8080.
+    #[arg(long)]
+    server: String,
+    /// HQ admin token (enrols the devices, and plays the customers' phones for pickup codes).
+    #[arg(long, env = "GEN_ADMIN_TOKEN")]
+    admin_token: String,
+    /// Store whose orders the devices work.
+    #[arg(long, default_value = gen::DEMO_STORE)]
+    store: String,
+    /// Devices in the store.
+    #[arg(long, default_value_t = 2)]
+    devices: usize,
+    /// How long to run.
+    #[arg(long, default_value_t = 30)]
+    seconds: u64,
+    /// Where the devices keep their replicas (a temporary folder if unset).
+    #[arg(long)]
+    dir: Option<PathBuf>,
 }
 
 /// What to generate; unset values take `GenConfig::default()`.
@@ -77,6 +105,10 @@ fn main() -> Result<()> {
     let cli = Cli::parse();
     match cli.cmd {
         Cmd::Write { out, gen } => write(&out, &generate(&gen.config())),
+        Cmd::Devices(args) => {
+            let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+            rt.block_on(simulate::run(args))
+        }
         Cmd::Seed { server, admin_token, gen } => {
             let data = generate(&gen.config());
             let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
