@@ -4,7 +4,7 @@ use super::auth::Admin;
 use super::error::{parse_id, ApiError, ApiJson, ApiQuery};
 use super::AppState;
 use crate::service::{self, enroll, intake, now_ms, stock};
-use crate::storage::{devices, ledger, orders};
+use crate::storage::{devices, followups, ledger};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -133,10 +133,10 @@ pub struct LimitQuery {
 
 pub async fn conflicts(_: Admin, State(s): State<AppState>, ApiQuery(q): ApiQuery<LimitQuery>) -> ApiResult {
     let limit = q.limit.unwrap_or(100).clamp(1, 1000);
-    ok(service::read(s.storage.as_ref(), move |tx| Ok(orders::open_conflicts(tx, limit)?)).await?)
+    ok(service::read(s.storage.as_ref(), move |tx| Ok(followups::open_conflicts(tx, limit)?)).await?)
 }
 
 pub async fn claim_notifications(_: Admin, State(s): State<AppState>, ApiQuery(q): ApiQuery<LimitQuery>) -> ApiResult {
     let limit = q.limit.unwrap_or(100).clamp(1, 1000);
-    ok(service::write(s.storage.as_ref(), move |tx| Ok(orders::claim_notifications(tx, limit, now_ms())?)).await?)
+    ok(service::write(s.storage.as_ref(), move |tx| Ok(followups::claim_notifications(tx, limit, now_ms())?)).await?)
 }

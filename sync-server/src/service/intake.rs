@@ -2,7 +2,7 @@
 
 use super::{now_ms, ServiceError};
 use crate::storage::orders::{self, FulfillmentRow, OrderRow};
-use crate::storage::{catalogue, ledger, Tx};
+use crate::storage::{catalogue, followups, ledger, settlement, Tx};
 use shared::fulfillment::{transition, FulfillmentEvent, FulfillmentKind, FulfillmentState};
 use shared::node::{GeoPoint, Node};
 use shared::order::{ChannelOrderInput, Order, OrderLine, OrderStatus};
@@ -271,7 +271,7 @@ pub fn intake(tx: &mut dyn Tx, input: &ChannelOrderInput, placed: &PlacedBy) -> 
     }
     materialise(tx, &row, &plan, now)?;
     let reference = row.id.to_string();
-    let channel_credit = orders::AttributionEntry {
+    let channel_credit = settlement::AttributionEntry {
         order_id: row.id,
         party_kind: "channel",
         party: input.channel.as_str(),
@@ -279,9 +279,9 @@ pub fn intake(tx: &mut dyn Tx, input: &ChannelOrderInput, placed: &PlacedBy) -> 
         reason: "sale",
         reference: &reference,
     };
-    orders::insert_attribution(tx, &channel_credit, now)?;
+    settlement::insert_attribution(tx, &channel_credit, now)?;
     if let Some(a) = &input.associate_id {
-        let credit = orders::AttributionEntry {
+        let credit = settlement::AttributionEntry {
             order_id: row.id,
             party_kind: "associate",
             party: a,
@@ -289,7 +289,7 @@ pub fn intake(tx: &mut dyn Tx, input: &ChannelOrderInput, placed: &PlacedBy) -> 
             reason: "sale",
             reference: &reference,
         };
-        orders::insert_attribution(tx, &credit, now)?;
+        settlement::insert_attribution(tx, &credit, now)?;
     }
     Ok(IntakeResult { order: order_view(tx, row.id)?, created: true })
 }
@@ -322,7 +322,7 @@ pub fn reroute(
     }
     if !plan.unplaced.is_empty() {
         orders::set_order_status(tx, order_id, OrderStatus::PartiallyUnrouted)?;
-        let c = orders::Conflict {
+        let c = followups::Conflict {
             id: 0,
             store_code: None,
             device_id: None,
@@ -333,12 +333,20 @@ pub fn reroute(
             message: shortfall_message(&plan, "to reroute"),
             created_ms: now,
         };
-        orders::insert_conflict(tx, &c)?;
+        followups::insert_conflict(tx, &c)?;
     }
     if order.fulfillment == FulfillmentKind::Pickup {
         for node in plan.nodes() {
             let body = format!("您的订单 {} 改为在门店 {} 自提，备货完成后将发送提货码。/ Your order {} will now be ready at store {}; we will send your pickup code when it is ready.", order.channel_order_id, node, order.channel_order_id, node);
-            orders::insert_notification(tx, order_id, None, "pickup_store_changed", &order.customer_phone, &body, now)?;
+            followups::insert_notification(
+                tx,
+                order_id,
+                None,
+                "pickup_store_changed",
+                &order.customer_phone,
+                &body,
+                now,
+            )?;
         }
     }
     Ok(ids)
@@ -421,9 +429,9 @@ pub fn cancel(tx: &mut dyn Tx, id: Uuid) -> Result<Order, ServiceError> {
     }
     orders::set_order_status(tx, id, OrderStatus::Cancelled)?;
     let reference = id.to_string();
-    for (kind, party, amount) in orders::attribution_totals(tx, id)? {
+    for (kind, party, amount) in settlement::attribution_totals(tx, id)? {
         if amount != 0 && kind != "store" {
-            let e = orders::AttributionEntry {
+            let e = settlement::AttributionEntry {
                 order_id: id,
                 party_kind: &kind,
                 party: &party,
@@ -431,7 +439,7 @@ pub fn cancel(tx: &mut dyn Tx, id: Uuid) -> Result<Order, ServiceError> {
                 reason: "cancel",
                 reference: &reference,
             };
-            orders::insert_attribution(tx, &e, now)?;
+            settlement::insert_attribution(tx, &e, now)?;
         }
     }
     order_view(tx, id)

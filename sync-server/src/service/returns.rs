@@ -3,7 +3,7 @@
 use super::push::OpContext;
 use super::transitions::flag;
 use super::ServiceError;
-use crate::storage::{catalogue, ledger, orders, Tx};
+use crate::storage::{catalogue, ledger, orders, settlement, Tx};
 use shared::order::line_refund;
 use shared::protocol::{CountLine, OpOutcome, ReturnCondition, ReturnLine};
 use shared::staff::{Role, RETURN_MANAGER_LIMIT_FEN};
@@ -23,7 +23,7 @@ pub fn accept_return(
     if lines.is_empty() || lines.len() > 100 {
         return Err(ServiceError::invalid("invalid_lines", "a return has 1 to 100 lines"));
     }
-    if orders::return_exists(tx, return_id)? {
+    if settlement::return_exists(tx, return_id)? {
         return flag(
             tx,
             ctx,
@@ -87,7 +87,7 @@ pub fn accept_return(
             [("channel", Some(order.channel.as_str().to_string())), ("associate", order.associate_id.clone())]
         {
             if let (Some(party), true) = (party, refund_total > 0) {
-                let e = orders::AttributionEntry {
+                let e = settlement::AttributionEntry {
                     order_id,
                     party_kind: kind,
                     party: &party,
@@ -95,7 +95,7 @@ pub fn accept_return(
                     reason: "return",
                     reference: &reference,
                 };
-                orders::insert_attribution(tx, &e, ctx.now)?;
+                settlement::insert_attribution(tx, &e, ctx.now)?;
             }
         }
     } else {
@@ -117,9 +117,9 @@ pub fn accept_return(
             ));
         }
     }
-    orders::insert_return(tx, return_id, order_id, ctx.store, ctx.staff_id, approved_by, refund_total, ctx.now)?;
+    settlement::insert_return(tx, return_id, order_id, ctx.store, ctx.staff_id, approved_by, refund_total, ctx.now)?;
     for (i, (sku, qty, condition, refund)) in receipt_lines.iter().enumerate() {
-        orders::insert_return_line(tx, return_id, i as u32 + 1, sku, *qty, condition, *refund)?;
+        settlement::insert_return_line(tx, return_id, i as u32 + 1, sku, *qty, condition, *refund)?;
     }
     flag_all(tx, ctx, Some(order_id), problems)
 }

@@ -5,7 +5,7 @@ use super::push::OpContext;
 use super::{random_bytes, ServiceError};
 use crate::storage::orders::{self, FulfillmentRow};
 use crate::storage::Tx;
-use crate::storage::{catalogue, ledger};
+use crate::storage::{catalogue, followups, ledger, settlement};
 use shared::fulfillment::{transition, FulfillmentEvent, FulfillmentKind, FulfillmentState};
 use shared::pickup::{PickupCode, VALID_DAYS};
 use shared::protocol::{HandOverVerification, OpOutcome, PickedLine};
@@ -168,7 +168,7 @@ pub fn mark_ready(tx: &mut dyn Tx, ctx: &OpContext<'_>, id: Uuid) -> Result<OpOu
         "您的订单 {} 已可在 {} 自提，提货码 {}，{} 天内有效。/ Your order {} is ready at {}. Pickup code {}, valid {} days. QR: {}",
         order.channel_order_id, store, code.reveal(), VALID_DAYS, order.channel_order_id, store, code.reveal(), VALID_DAYS, code.qr_payload(id)
     );
-    orders::insert_notification(tx, f.order_id, Some(id), "pickup_code", &order.customer_phone, &body, ctx.now)?;
+    followups::insert_notification(tx, f.order_id, Some(id), "pickup_code", &order.customer_phone, &body, ctx.now)?;
     Ok(OpOutcome::Applied)
 }
 
@@ -206,7 +206,7 @@ fn goods_left(tx: &mut dyn Tx, ctx: &OpContext<'_>, f: &FulfillmentRow) -> Resul
         }
     }
     let fee = fee_for(tx, f)?;
-    let e = orders::AttributionEntry {
+    let e = settlement::AttributionEntry {
         order_id: f.order_id,
         party_kind: "store",
         party: ctx.store,
@@ -214,7 +214,7 @@ fn goods_left(tx: &mut dyn Tx, ctx: &OpContext<'_>, f: &FulfillmentRow) -> Resul
         reason: "fulfillment_fee",
         reference: &reference,
     };
-    orders::insert_attribution(tx, &e, ctx.now)?;
+    settlement::insert_attribution(tx, &e, ctx.now)?;
     Ok(())
 }
 
@@ -231,7 +231,7 @@ pub fn flag(
     if let Some(f) = f {
         f.flagged = true;
     }
-    let c = orders::Conflict {
+    let c = followups::Conflict {
         id: 0,
         store_code: Some(ctx.store.to_string()),
         device_id: Some(ctx.device_id.to_string()),
@@ -242,7 +242,7 @@ pub fn flag(
         message: message.clone(),
         created_ms: ctx.now,
     };
-    orders::insert_conflict(tx, &c)?;
+    followups::insert_conflict(tx, &c)?;
     Ok(OpOutcome::Conflict { code: code.to_string(), message })
 }
 
@@ -271,7 +271,7 @@ pub fn hand_over(
             ("id_check", ok, "the ID check was not done by a manager of this store")
         }
     };
-    orders::insert_handover(tx, id, ctx.device_id, ctx.staff_id, method, verified, ctx.now)?;
+    followups::insert_handover(tx, id, ctx.device_id, ctx.staff_id, method, verified, ctx.now)?;
     let before = f.state;
     let mut conflict: Option<(&'static str, String)> = None;
     match before {

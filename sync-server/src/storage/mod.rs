@@ -9,9 +9,11 @@
 pub mod catalogue;
 pub mod changes;
 pub mod devices;
+pub mod followups;
 pub mod ledger;
 pub mod orders;
 pub mod postgres;
+pub mod settlement;
 pub mod sqlite;
 pub mod sync_ops;
 mod value;
