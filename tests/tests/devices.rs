@@ -122,3 +122,22 @@ async fn a_device_keeps_a_network_availability_snapshot_for_endless_aisle() {
     assert!(as_of > 0);
     assert!(a.replica.stock("SKU-3").unwrap().is_empty(), "none on the store's own shelf");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn re_enrolling_a_revoked_device_keeps_its_unsent_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let hq = Hq::start(dir.path()).await;
+    let fo = hq.pickup_order("TM-R", "STORE-A", "SKU-1", 1).await;
+    let a = Device::enrol(&hq, &hq.base, "STORE-A", &dir.path().join("a")).await;
+    a.replica.perform("STORE-A-A", Op::AcceptFulfillment { fulfillment_order_id: fo }).unwrap();
+    let (_, devices) = hq.admin_get("/api/v1/devices?store=STORE-A").await;
+    let id = devices[0]["id"].as_str().unwrap().to_string();
+    hq.admin_post(&format!("/api/v1/devices/{id}/revoke"), serde_json::json!({})).await;
+    assert_eq!(a.engine.sync_once().await.unwrap_err(), replica::ReplicaError::Revoked);
+    assert_eq!(a.replica.pending_count().unwrap(), 1, "the accept waits");
+    let code = hq.enrollment_code("STORE-A").await;
+    a.engine.enroll(&hq.base, &code, "test device").await.unwrap();
+    a.engine.sync_once().await.unwrap();
+    assert_eq!(a.replica.pending_count().unwrap(), 0);
+    assert_eq!(a.replica.fulfillment_order(fo).unwrap().unwrap().state, FulfillmentState::Accepted);
+}
