@@ -96,20 +96,40 @@ impl Replica {
         if previous_store.is_none_or(|s| s.code != resp.store.code)
             || Self::meta(&tx, "server_url")?.as_deref() != Some(server_url)
         {
+            // Another store or server: this replica's data and unsent work belong elsewhere.
             tx.execute_batch(
                 "DELETE FROM stock_server; DELETE FROM stock_local; DELETE FROM fulfillment_server; DELETE FROM fulfillment_local;
-                 DELETE FROM staff; DELETE FROM outbox; DELETE FROM attempts; DELETE FROM meta;",
+                 DELETE FROM staff; DELETE FROM outbox; DELETE FROM attempts; DELETE FROM availability; DELETE FROM meta;",
             )?;
         }
-        // A new device id means a new sequence on the server: the old outbox cannot be sent.
-        tx.execute("DELETE FROM outbox", [])?;
+        // A new device id starts a new sequence on the server: renumber what is still
+        // unsent from 1 so nothing done on the shop floor is lost by re-enrolling.
+        let unsent = Self::renumber_outbox(&tx)?;
         Self::set_meta(&tx, "server_url", server_url)?;
         Self::set_meta(&tx, "device_id", &resp.device_id.to_string())?;
         Self::set_meta(&tx, "store", &serde_json::to_string(&resp.store)?)?;
         Self::set_meta(&tx, "cursor", shared::protocol::BOOTSTRAP_CURSOR)?;
-        Self::set_meta(&tx, "next_seq", "1")?;
+        Self::set_meta(&tx, "next_seq", &(unsent + 1).to_string())?;
         tx.commit()?;
         Ok(())
+    }
+
+    /// Renumbers the outbox 1..=n in its order; returns n.
+    fn renumber_outbox(tx: &Connection) -> Result<i64> {
+        let rows: Vec<(String, String, String, String, Option<String>)> = {
+            let mut stmt =
+                tx.prepare("SELECT op_id, staff_id, device_time, op, fulfillment_order_id FROM outbox ORDER BY seq")?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?;
+            rows.collect::<std::result::Result<_, _>>()?
+        };
+        tx.execute("DELETE FROM outbox", [])?;
+        for (i, (op_id, staff, time, op, fo)) in rows.iter().enumerate() {
+            tx.execute(
+                "INSERT INTO outbox (seq, op_id, staff_id, device_time, op, fulfillment_order_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![i as i64 + 1, op_id, staff, time, op, fo],
+            )?;
+        }
+        Ok(rows.len() as i64)
     }
 
     /// Does an action: checks it against the local state with the shared rules, applies it
