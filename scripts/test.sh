@@ -27,3 +27,6 @@ SYNC_TEST_BACKEND=postgres cargo test --locked -p sync-server
 step "benchmark smoke runs (1 s per scenario; figures are not checked)"
 cargo bench --locked -p sync-server --bench reservations -- --seconds 1
 cargo bench --locked -p sync-server --bench reservations_pg -- --seconds 1
+cargo bench --locked -p tests --bench bootstrap -- --quick
+cargo bench --locked -p tests --bench barcode -- --quick
+cargo bench --locked -p tests --bench push -- --quick

@@ -329,6 +329,8 @@ async fn incremental_pull_follows_changes_and_revocation_locks_out() {
     let changes = p.body["changes"].as_array().unwrap();
     assert!(changes.iter().any(|c| c["entity"] == "fulfillment_order" && c["id"] == fo.as_str()));
     assert!(changes.iter().any(|c| c["entity"] == "stock" && c["sku_code"] == "SKU-1" && c["reserved"] == 1));
+    let old = s.device_get(&a, "/api/v1/sync/pull?cursor=0&protocol_version=2").await;
+    assert_eq!((old.status, old.code()), (StatusCode::BAD_REQUEST, "unsupported_protocol_version"));
     let bad = s.device_get(&a, "/api/v1/sync/pull?cursor=c/zz").await;
     assert_eq!((bad.status, bad.code()), (StatusCode::BAD_REQUEST, "invalid_cursor"));
 

@@ -3,10 +3,13 @@
 pub mod apply;
 mod pull;
 mod queries;
+#[cfg(test)]
+mod tests;
 
 use crate::error::{ReplicaError, Result};
 use rusqlite::{params, Connection, OptionalExtension};
-use shared::protocol::{EnrollResponse, Op, OpEnvelope, OpOutcome, OpResult};
+use shared::pickup::Attempt;
+use shared::protocol::{EnrollResponse, HandOverVerification, Op, OpEnvelope, OpOutcome, OpResult};
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 use uuid::Uuid;
@@ -142,6 +145,26 @@ impl Replica {
     /// the server orders ops by sequence number, never by this time).
     pub fn perform_at(&self, staff_id: &str, op: Op, device_time: chrono::DateTime<chrono::Utc>) -> Result<OpEnvelope> {
         let mut db = self.db();
+        if let Op::HandOver { fulfillment_order_id, verification: HandOverVerification::PickupCode { code } } = &op {
+            // The same attempt limit and expiry as the counter check, counted even if refused.
+            let now = chrono::Utc::now().timestamp_millis();
+            match queries::check_pickup_code(&db, *fulfillment_order_id, code, now)? {
+                Attempt::Verified => {}
+                Attempt::Wrong { attempts_left } => {
+                    return Err(ReplicaError::not_allowed(
+                        "wrong_pickup_code",
+                        format!("the pickup code does not match this order; {attempts_left} tries left"),
+                    ))
+                }
+                Attempt::LockedOut { until_ms } => return Err(ReplicaError::LockedOut { until_ms }),
+                Attempt::Expired => {
+                    return Err(ReplicaError::not_allowed(
+                        "pickup_code_expired",
+                        "the pickup code has expired; ask HQ to issue a new one, or use a manager's ID check",
+                    ))
+                }
+            }
+        }
         Self::meta(&db, "store")?.ok_or(ReplicaError::NotEnrolled)?;
         let tx = db.transaction()?;
         let staff_ok: bool =
@@ -233,10 +256,22 @@ impl Replica {
                 OpOutcome::Rejected { code, message } => ("rejected", code, message),
                 OpOutcome::Conflict { code, message } => ("conflict", code, message),
             };
-            if let (OpOutcome::Rejected { .. }, Some(fo)) = (&r.outcome, &fo) {
+            if let OpOutcome::Rejected { .. } = &r.outcome {
                 // The server did not do it: show the server's state again, with the
                 // device's other unanswered ops on top.
-                pull::rebuild_order(&tx, fo)?;
+                if let Ok(rejected) = serde_json::from_str::<Op>(&op) {
+                    let order = match &fo {
+                        Some(id) => queries::load_order(&tx, id)?,
+                        None => None,
+                    };
+                    for e in apply::stock_effects(&rejected, order.as_ref()) {
+                        let (sku, quality) = e.key();
+                        pull::rebuild_stock(&tx, sku, quality)?;
+                    }
+                }
+                if let Some(fo) = &fo {
+                    pull::rebuild_order(&tx, fo)?;
+                }
             }
             let kind = serde_json::from_str::<Op>(&op).map(|o| o.kind()).unwrap_or("unknown");
             tx.execute(

@@ -143,3 +143,40 @@ pub(super) fn rebuild_order(conn: &rusqlite::Connection, id: &str) -> Result<()>
     }
     store_order(conn, &fo)
 }
+
+/// Rebuilds the local view of one balance from the server's state and the unanswered ops.
+pub(super) fn rebuild_stock(conn: &rusqlite::Connection, sku: &str, quality: shared::stock::Quality) -> Result<()> {
+    use rusqlite::OptionalExtension;
+    let server: Option<String> = conn
+        .query_row("SELECT json FROM stock_server WHERE sku_code = ?1 AND quality = ?2", [sku, quality.as_str()], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    let base = match server {
+        Some(json) => serde_json::from_str(&json)?,
+        None => shared::protocol::StockRecord {
+            sku_code: sku.to_string(),
+            quality,
+            on_hand: 0,
+            reserved: 0,
+            safety: 0,
+            locked: 0,
+            lease: 0,
+        },
+    };
+    store_stock(conn, &base)?;
+    let mut stmt = conn.prepare("SELECT op, fulfillment_order_id FROM outbox ORDER BY seq")?;
+    let ops: Vec<(String, Option<String>)> =
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<std::result::Result<_, _>>()?;
+    for (op, fo) in ops {
+        let Ok(op) = serde_json::from_str::<Op>(&op) else { continue };
+        let order = match &fo {
+            Some(id) => load_order(conn, id)?,
+            None => None,
+        };
+        for e in stock_effects(&op, order.as_ref()).iter().filter(|e| e.key() == (sku, quality)) {
+            apply_effect(conn, e)?;
+        }
+    }
+    Ok(())
+}

@@ -9,7 +9,7 @@ use shared::catalogue::Sku;
 use shared::fulfillment::{FulfillmentKind, FulfillmentState};
 use shared::order::FulfillmentOrder;
 use shared::pickup::{Attempt, AttemptState, PickupCode};
-use shared::protocol::{HandOverVerification, Op, StaffRecord, StockRecord};
+use shared::protocol::{Op, StaffRecord, StockRecord};
 use shared::secret::verify_secret;
 use shared::stock::Quality;
 use uuid::Uuid;
@@ -77,19 +77,6 @@ pub(crate) fn apply_op_locally(conn: &Connection, op: &Op) -> Result<()> {
         ),
         None => None,
     };
-    if let (Op::HandOver { verification: HandOverVerification::PickupCode { code }, .. }, Some(fo)) = (op, &before) {
-        let Some(hash) = &fo.pickup_code else {
-            return Err(ReplicaError::not_allowed(
-                "no_pickup_code",
-                "this order's pickup code has not reached the device yet; sync, or hand over with a manager's ID check",
-            ));
-        };
-        let ok =
-            PickupCode::parse_input(code).is_some_and(|(c, qr)| qr.is_none_or(|q| q == fo.id) && c.verify(&hash.hash));
-        if !ok {
-            return Err(ReplicaError::not_allowed("wrong_pickup_code", "the pickup code does not match this order"));
-        }
-    }
     if let Op::CountStock { lines, .. } = op {
         for l in lines {
             let known: bool =
@@ -316,21 +303,31 @@ impl Replica {
     /// Checks a pickup code typed or scanned at the counter, offline, with the per-order
     /// attempt limit and lockout.
     pub fn verify_pickup_code(&self, fulfillment_order_id: Uuid, input: &str, now_ms: i64) -> Result<Attempt> {
-        let db = self.db();
-        let fo = load_order(&db, &fulfillment_order_id.to_string())?
-            .ok_or_else(|| ReplicaError::NotFound { what: format!("fulfillment order {fulfillment_order_id}") })?;
-        let Some(hash) = fo.pickup_code else {
-            return Err(ReplicaError::not_allowed(
-                "no_pickup_code",
-                "this order's pickup code has not reached the device yet; sync, or use a manager's ID check",
-            ));
-        };
-        let matched = PickupCode::parse_input(input)
-            .is_some_and(|(c, qr)| qr.is_none_or(|q| q == fulfillment_order_id) && c.verify(&hash.hash));
-        let subject = format!("pickup:{fulfillment_order_id}");
-        let mut state = Self::attempt_state(&db, &subject)?;
-        let outcome = state.attempt(matched, now_ms, hash.expires_at.timestamp_millis());
-        Self::save_attempts(&db, &subject, &state)?;
-        Ok(outcome)
+        check_pickup_code(&self.db(), fulfillment_order_id, input, now_ms)
     }
+}
+
+/// Checks a pickup code against the order's hash and records the attempt (committed on its
+/// own, so wrong guesses count even when the action they were for is refused).
+pub(crate) fn check_pickup_code(
+    conn: &Connection,
+    fulfillment_order_id: Uuid,
+    input: &str,
+    now_ms: i64,
+) -> Result<Attempt> {
+    let fo = load_order(conn, &fulfillment_order_id.to_string())?
+        .ok_or_else(|| ReplicaError::NotFound { what: format!("fulfillment order {fulfillment_order_id}") })?;
+    let Some(hash) = fo.pickup_code else {
+        return Err(ReplicaError::not_allowed(
+            "no_pickup_code",
+            "this order's pickup code has not reached the device yet; sync, or use a manager's ID check",
+        ));
+    };
+    let matched = PickupCode::parse_input(input)
+        .is_some_and(|(c, qr)| qr.is_none_or(|q| q == fulfillment_order_id) && c.verify(&hash.hash));
+    let subject = format!("pickup:{fulfillment_order_id}");
+    let mut state = Replica::attempt_state(conn, &subject)?;
+    let outcome = state.attempt(matched, now_ms, hash.expires_at.timestamp_millis());
+    Replica::save_attempts(conn, &subject, &state)?;
+    Ok(outcome)
 }

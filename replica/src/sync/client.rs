@@ -91,16 +91,17 @@ impl Client {
     /// Pulls one page.
     pub async fn pull(&self, token: &str, cursor: &str) -> Result<PullResponse> {
         let url = format!("{}/api/v1/sync/pull", self.base);
-        let limit = PULL_PAGE.to_string();
-        let r: PullResponse = self
-            .send(self.http.get(url).query(&[("cursor", cursor), ("limit", limit.as_str())]).bearer_auth(token))
-            .await?;
-        if r.protocol_version != PROTOCOL_VERSION {
+        let (limit, version) = (PULL_PAGE.to_string(), PROTOCOL_VERSION.to_string());
+        let query = [("cursor", cursor), ("limit", limit.as_str()), ("protocol_version", version.as_str())];
+        // Read the version before the layout: a newer server's page may not parse as v1.
+        let page: serde_json::Value = self.send(self.http.get(url).query(&query).bearer_auth(token)).await?;
+        let server_version = page.get("protocol_version").and_then(|v| v.as_u64());
+        if server_version != Some(PROTOCOL_VERSION as u64) {
             return Err(ReplicaError::IncompatibleServer {
-                message: format!("server protocol v{}, app v{PROTOCOL_VERSION}", r.protocol_version),
+                message: format!("server protocol {server_version:?}, app v{PROTOCOL_VERSION}"),
             });
         }
-        Ok(r)
+        serde_json::from_value(page).map_err(|e| ReplicaError::CorruptResponse { message: e.to_string() })
     }
 
     /// One page of the network availability snapshot.

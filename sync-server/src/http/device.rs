@@ -36,6 +36,7 @@ pub async fn push(
 pub struct PullQuery {
     cursor: String,
     limit: Option<u32>,
+    protocol_version: Option<u32>,
 }
 
 pub async fn pull(
@@ -43,6 +44,16 @@ pub async fn pull(
     State(s): State<AppState>,
     ApiQuery(q): ApiQuery<PullQuery>,
 ) -> Result<Response, ApiError> {
+    if let Some(v) = q.protocol_version.filter(|v| *v != shared::protocol::PROTOCOL_VERSION) {
+        return Err(ApiError(service::ServiceError::new(
+            service::ErrorKind::BadRequest,
+            "unsupported_protocol_version",
+            format!(
+                "this server speaks sync protocol v{}, the app sent v{v}; update the app",
+                shared::protocol::PROTOCOL_VERSION
+            ),
+        )));
+    }
     let limit = q.limit.unwrap_or(1000);
     let store = device.store_code.clone();
     let r = service::read(s.storage.as_ref(), move |tx| pull::pull(tx, &store, &q.cursor, limit)).await?;

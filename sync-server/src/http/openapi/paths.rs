@@ -207,11 +207,12 @@ fn operations() -> Vec<Operation> {
         parameters: vec![
             query("cursor", true, json!({ "type": "string" }), "`0` to bootstrap, else the cursor from the previous page (opaque)."),
             limit_query(1000, MAX_PULL_LIMIT, "changes"),
+            query("protocol_version", false, json!({ "type": "integer", "minimum": 0 }), "The protocol version the device speaks; one the server does not speak is refused with 400 unsupported_protocol_version."),
         ],
         request_body: None,
         responses: vec![
             ("200", json_response("A page of changes and the next cursor.", sref("PullResponse"))),
-            ("400", error("invalid_query: cursor missing, limit not an unsigned integer, or an unknown parameter; or invalid_cursor: not a cursor this server issued, pull again from `0`.")),
+            ("400", error("invalid_query: cursor missing, limit not an unsigned integer, or an unknown parameter; invalid_cursor: not a cursor this server issued, pull again from `0`; or unsupported_protocol_version: update the app.")),
         ],
     },
         Operation {
