@@ -2,7 +2,7 @@
 //! unconfirmed ops are applied again on top, all in one local transaction.
 
 use super::apply::{apply_to_order, fulfillment_of, stock_effects};
-use super::queries::{apply_effect, load_order, store_order, store_stock};
+use super::queries::{apply_effect, empty_stock, load_order, store_order, store_stock};
 use super::Replica;
 use crate::error::Result;
 use rusqlite::params;
@@ -154,15 +154,7 @@ pub(super) fn rebuild_stock(conn: &rusqlite::Connection, sku: &str, quality: sha
         .optional()?;
     let base = match server {
         Some(json) => serde_json::from_str(&json)?,
-        None => shared::protocol::StockRecord {
-            sku_code: sku.to_string(),
-            quality,
-            on_hand: 0,
-            reserved: 0,
-            safety: 0,
-            locked: 0,
-            lease: 0,
-        },
+        None => empty_stock(sku, quality),
     };
     store_stock(conn, &base)?;
     let mut stmt = conn.prepare("SELECT op, fulfillment_order_id FROM outbox ORDER BY seq")?;

@@ -53,17 +53,14 @@ pub(crate) fn store_stock(conn: &Connection, r: &StockRecord) -> Result<()> {
     Ok(())
 }
 
+/// A balance the store has never held.
+pub(crate) fn empty_stock(sku: &str, quality: Quality) -> StockRecord {
+    StockRecord { sku_code: sku.to_string(), quality, on_hand: 0, reserved: 0, safety: 0, locked: 0, lease: 0 }
+}
+
 pub(crate) fn apply_effect(conn: &Connection, e: &StockEffect) -> Result<()> {
     let (sku, quality) = e.key();
-    let mut r = load_stock(conn, sku, quality)?.unwrap_or(StockRecord {
-        sku_code: sku.to_string(),
-        quality,
-        on_hand: 0,
-        reserved: 0,
-        safety: 0,
-        locked: 0,
-        lease: 0,
-    });
+    let mut r = load_stock(conn, sku, quality)?.unwrap_or_else(|| empty_stock(sku, quality));
     e.apply(&mut r);
     store_stock(conn, &r)
 }
