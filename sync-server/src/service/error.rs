@@ -34,12 +34,25 @@ pub struct ServiceError {
     pub code: &'static str,
     /// What went wrong and what to do.
     pub message: String,
+    /// Set when the error came from a race with another transaction, so the storage can
+    /// run the whole job again on fresh data instead of reporting it.
+    pub race: Option<Race>,
+}
+
+/// Which kind of race an error came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Race {
+    /// Data the job read changed before it wrote (e.g. stock taken between planning and
+    /// reserving).
+    StaleRead,
+    /// A unique key was taken by a concurrent transaction.
+    Constraint,
 }
 
 impl ServiceError {
     /// Builds an error.
     pub fn new(kind: ErrorKind, code: &'static str, message: impl Into<String>) -> Self {
-        ServiceError { kind, code, message: message.into() }
+        ServiceError { kind, code, message: message.into(), race: None }
     }
     /// 404.
     pub fn not_found(what: &str, id: impl std::fmt::Display) -> Self {
@@ -48,6 +61,10 @@ impl ServiceError {
     /// 422.
     pub fn invalid(code: &'static str, message: impl Into<String>) -> Self {
         Self::new(ErrorKind::Invalid, code, message)
+    }
+    /// 409 caused by data that changed under the job; the storage retries it first.
+    pub fn stale_read(code: &'static str, message: impl Into<String>) -> Self {
+        ServiceError { race: Some(Race::StaleRead), ..Self::conflict(code, message) }
     }
     /// 409.
     pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
@@ -63,11 +80,14 @@ impl From<StorageError> for ServiceError {
                 "unavailable",
                 format!("the database is busy or restarting ({m}); retry in a few seconds"),
             ),
-            StorageError::Constraint(m) => ServiceError::new(
-                ErrorKind::Conflict,
-                "constraint_violation",
-                format!("the change conflicts with existing data: {m}"),
-            ),
+            StorageError::Constraint(m) => ServiceError {
+                race: Some(Race::Constraint),
+                ..ServiceError::new(
+                    ErrorKind::Conflict,
+                    "constraint_violation",
+                    format!("the change conflicts with existing data: {m}"),
+                )
+            },
             other => {
                 tracing::error!(error = %other, "storage error");
                 ServiceError::new(

@@ -181,7 +181,10 @@ fn materialise(tx: &mut dyn Tx, order: &OrderRow, plan: &Plan, now: i64) -> Resu
             let reservation = Uuid::now_v7().to_string();
             if !ledger::try_reserve(tx, &reservation, None, &node, &a.sku_code, a.qty, now)? {
                 // Another transaction took the stock between planning and reserving.
-                return Err(ServiceError::conflict("stock_changed", "stock changed while routing; retry the request"));
+                return Err(ServiceError::stale_read(
+                    "stock_changed",
+                    "stock changed while routing; retry the request",
+                ));
             }
             orders::insert_fulfillment_line(tx, id, i as u32 + 1, a.line_no, &a.sku_code, a.qty, &reservation)?;
         }

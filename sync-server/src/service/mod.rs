@@ -11,7 +11,7 @@ mod transitions;
 
 pub use transitions::delivered;
 
-pub use error::{ErrorKind, ServiceError};
+pub use error::{ErrorKind, Race, ServiceError};
 
 use crate::storage::{Outcome, Storage, StorageError, Tx};
 use std::sync::{Arc, Mutex};
@@ -43,12 +43,10 @@ where
         let outcome = match &result {
             Ok(_) => Ok(Outcome::Commit),
             Err(e) if e.kind == ErrorKind::Unavailable => Err(StorageError::Unavailable(e.message.clone())),
-            // Stock moved between planning and reserving (another instance won the race):
-            // the backend runs the whole job again on fresh data.
-            Err(e) if e.code == "stock_changed" => Err(StorageError::Retry(e.message.clone())),
-            // A unique key raced with another instance (two pushes of one batch): run the
-            // job again; it will find the other's work and answer from it.
-            Err(e) if e.code == "constraint_violation" => Err(StorageError::Constraint(e.message.clone())),
+            // Lost a race with another transaction (another instance took the stock, or a
+            // retry of the same push took the key): the backend runs the job again.
+            Err(e) if e.race == Some(Race::StaleRead) => Err(StorageError::Retry(e.message.clone())),
+            Err(e) if e.race == Some(Race::Constraint) => Err(StorageError::Constraint(e.message.clone())),
             Err(_) => Ok(Outcome::Rollback),
         };
         if let Ok(mut s) = slot.lock() {
