@@ -39,6 +39,9 @@ pub enum ReplicaError {
     /// Too many wrong PINs or codes.
     #[error("too many wrong tries; locked until {until_ms}")]
     LockedOut { until_ms: i64 },
+    /// A scan while picking was not counted.
+    #[error("{0}")]
+    PickScan(shared::pick::PickScanError),
 }
 
 impl ReplicaError {
@@ -56,6 +59,7 @@ impl ReplicaError {
             ReplicaError::NotFound { .. } => "not_found",
             ReplicaError::WrongPin { .. } => "wrong_pin",
             ReplicaError::LockedOut { .. } => "locked_out",
+            ReplicaError::PickScan(_) => "pick_scan",
         }
     }
 

@@ -47,7 +47,7 @@ impl From<Qty> for u32 {
 }
 
 /// A count of items that may be zero (a stock count, a picked quantity), `0..=MAX_QTY`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
 #[serde(try_from = "i64", into = "u32")]
 pub struct Count(u32);
 

@@ -5,6 +5,7 @@ mod pull;
 mod queries;
 #[cfg(test)]
 mod tests;
+mod views;
 
 use crate::error::{ReplicaError, Result};
 use rusqlite::{params, Connection, OptionalExtension};
@@ -15,8 +16,12 @@ use std::sync::{Mutex, MutexGuard};
 use uuid::Uuid;
 
 pub use queries::{InboxItem, TaskCounts};
+pub use views::{SkuView, StaffMember};
 
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
+
+/// Migrations from each schema version to the next; `MIGRATIONS[0]` turns version 1 into 2.
+const MIGRATIONS: [&str; 1] = [include_str!("schema_v2.sql")];
 
 /// What enrollment recorded.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,15 +50,23 @@ impl Replica {
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")?;
         let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-        if version == 0 {
-            conn.execute_batch(&format!(
-                "BEGIN; {} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;",
-                include_str!("schema.sql")
-            ))?;
-        } else if version > SCHEMA_VERSION {
+        if version > SCHEMA_VERSION {
             return Err(ReplicaError::Storage {
                 message: format!("the replica was written by a newer app (schema {version}); update the app"),
             });
+        }
+        // A replica written by an older app is brought up to date in place: nothing queued
+        // on the shop floor may be lost to an app update.
+        let mut sql = String::from("BEGIN;");
+        if version == 0 {
+            sql.push_str(include_str!("schema.sql"));
+        }
+        for migration in &MIGRATIONS[(version.max(1) - 1) as usize..] {
+            sql.push_str(migration);
+        }
+        if version < SCHEMA_VERSION {
+            sql.push_str(&format!("PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"));
+            conn.execute_batch(&sql)?;
         }
         Ok(Replica { conn: Mutex::new(conn) })
     }
@@ -102,7 +115,7 @@ impl Replica {
             // Another store or server: this replica's data and unsent work belong elsewhere.
             tx.execute_batch(
                 "DELETE FROM stock_server; DELETE FROM stock_local; DELETE FROM fulfillment_server; DELETE FROM fulfillment_local;
-                 DELETE FROM staff; DELETE FROM outbox; DELETE FROM attempts; DELETE FROM availability; DELETE FROM meta;",
+                 DELETE FROM staff; DELETE FROM outbox; DELETE FROM attempts; DELETE FROM availability; DELETE FROM pick_progress; DELETE FROM meta;",
             )?;
         }
         // A new device id starts a new sequence on the server: renumber what is still
@@ -176,6 +189,12 @@ impl Replica {
             ));
         }
         queries::apply_op_locally(&tx, &op)?;
+        if let Op::ConfirmPick { fulfillment_order_id, .. } | Op::RejectFulfillment { fulfillment_order_id, .. } = &op {
+            tx.execute(
+                "DELETE FROM pick_progress WHERE fulfillment_order_id = ?1",
+                [fulfillment_order_id.to_string()],
+            )?;
+        }
         let seq: i64 = Self::meta(&tx, "next_seq")?.and_then(|s| s.parse().ok()).unwrap_or(1);
         let env = OpEnvelope {
             op_id: Uuid::now_v7(),

@@ -881,3 +881,5 @@ fn enrolling_at_another_store_starts_from_scratch() {
     assert!(fx.r.stock("SKU-1").unwrap().is_empty());
     assert!(matches!(fx.r.login(ASSOCIATE, PIN, NOW_MS), Err(ReplicaError::NotFound { .. })));
 }
+
+mod views;
