@@ -35,3 +35,41 @@ ensure_postgres() {
         exit 1
     fi
 }
+
+# wasm-bindgen's command-line tool must match the wasm-bindgen library in Cargo.lock exactly.
+ensure_wasm_bindgen() {
+    local want
+    want="$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/"/, "", $3); print $3; exit }' Cargo.lock)"
+    if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$want" ]; then
+        echo "Installing wasm-bindgen-cli $want (matches Cargo.lock; a few minutes, once)…"
+        # Not --locked: the tool's own lock file may name releases this registry lacks.
+        cargo install wasm-bindgen-cli --version "$want"
+    fi
+}
+
+# The desktop app (Tauri on WebKitGTK) and its end-to-end tests: system libraries, a virtual
+# display, the WebDriver for WebKitGTK, a CJK font for Chinese screenshots, and tauri-driver.
+APP_PACKAGES=(libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libclang-dev
+    webkit2gtk-driver xvfb xauth fonts-noto-cjk)
+
+ensure_app_prerequisites() {
+    local missing=()
+    for p in "${APP_PACKAGES[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    done
+    if [ "${#missing[@]}" -gt 0 ]; then
+        echo "Installing the app's system packages: ${missing[*]}…"
+        if [ "$(id -u)" -ne 0 ]; then
+            echo "Run as root, or install them yourself: sudo apt-get install ${missing[*]}" >&2
+            exit 1
+        fi
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    fi
+}
+
+ensure_tauri_driver() {
+    if ! command -v tauri-driver >/dev/null 2>&1; then
+        echo "Installing tauri-driver 2.1.0 (the WebDriver bridge for the end-to-end tests)…"
+        cargo install tauri-driver --version 2.1.0 --locked
+    fi
+}

@@ -36,6 +36,9 @@ pub enum ReplicaError {
     /// Wrong PIN.
     #[error("wrong PIN; {attempts_left} tries left")]
     WrongPin { attempts_left: u32 },
+    /// The pickup code does not match the order.
+    #[error("the pickup code does not match this order; {attempts_left} tries left")]
+    WrongPickupCode { attempts_left: u32 },
     /// Too many wrong PINs or codes.
     #[error("too many wrong tries; locked until {until_ms}")]
     LockedOut { until_ms: i64 },
@@ -58,6 +61,7 @@ impl ReplicaError {
             ReplicaError::NotAllowed { .. } => "not_allowed",
             ReplicaError::NotFound { .. } => "not_found",
             ReplicaError::WrongPin { .. } => "wrong_pin",
+            ReplicaError::WrongPickupCode { .. } => "wrong_pickup_code",
             ReplicaError::LockedOut { .. } => "locked_out",
             ReplicaError::PickScan(_) => "pick_scan",
         }

@@ -8,6 +8,6 @@ pub mod sync;
 pub mod token;
 
 pub use error::{ReplicaError, Result};
-pub use local::{Enrollment, InboxItem, Replica, TaskCounts};
+pub use local::{Enrollment, InboxItem, Replica, SkuView, StaffMember, TaskCounts};
 pub use sync::{SyncEngine, SyncReport, SyncStatus};
 pub use token::{FileTokenStore, TokenStore};

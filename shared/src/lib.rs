@@ -5,6 +5,7 @@
 //! passed in by the caller (see [`pickup`]) so the rules stay deterministic and testable.
 
 pub mod api_error;
+pub mod app;
 pub mod catalogue;
 pub mod ean13;
 pub mod fulfillment;

@@ -163,12 +163,7 @@ impl Replica {
             let now = chrono::Utc::now().timestamp_millis();
             match queries::check_pickup_code(&db, *fulfillment_order_id, code, now)? {
                 Attempt::Verified => {}
-                Attempt::Wrong { attempts_left } => {
-                    return Err(ReplicaError::not_allowed(
-                        "wrong_pickup_code",
-                        format!("the pickup code does not match this order; {attempts_left} tries left"),
-                    ))
-                }
+                Attempt::Wrong { attempts_left } => return Err(ReplicaError::WrongPickupCode { attempts_left }),
                 Attempt::LockedOut { until_ms } => return Err(ReplicaError::LockedOut { until_ms }),
                 Attempt::Expired => {
                     return Err(ReplicaError::not_allowed(

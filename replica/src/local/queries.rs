@@ -4,7 +4,6 @@ use super::apply::{apply_to_order, fulfillment_of, stock_effects, StockEffect};
 use super::Replica;
 use crate::error::{ReplicaError, Result};
 use rusqlite::{params, Connection, OptionalExtension};
-use serde::Serialize;
 use shared::catalogue::Sku;
 use shared::fulfillment::{FulfillmentKind, FulfillmentState};
 use shared::order::FulfillmentOrder;
@@ -93,41 +92,7 @@ pub(crate) fn apply_op_locally(conn: &Connection, op: &Op) -> Result<()> {
     Ok(())
 }
 
-/// Counts for the home screen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
-pub struct TaskCounts {
-    /// Routed, waiting to be accepted.
-    pub to_accept: u64,
-    /// Accepted or being picked.
-    pub to_pick: u64,
-    /// Packed pickup orders to mark ready, and ready ones waiting for the customer.
-    pub ready_for_pickup: u64,
-    /// Packed courier orders and ones waiting for the courier.
-    pub awaiting_courier: u64,
-}
-
-/// A rejection or conflict the associate should read.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct InboxItem {
-    /// Id.
-    pub id: i64,
-    /// The op.
-    pub op_id: String,
-    /// Its kind.
-    pub kind: String,
-    /// `rejected` or `conflict`.
-    pub status: String,
-    /// Machine-readable code.
-    pub code: String,
-    /// The server's message.
-    pub message: String,
-    /// The order concerned.
-    pub fulfillment_order_id: Option<String>,
-    /// When it arrived (ms).
-    pub created_ms: i64,
-    /// Whether it was read.
-    pub read: bool,
-}
+pub use shared::app::{InboxItem, TaskCounts};
 
 impl Replica {
     /// Fulfillment orders, newest first, optionally only those in `states`.

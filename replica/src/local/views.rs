@@ -5,38 +5,13 @@ use super::queries::load_order;
 use super::Replica;
 use crate::error::{ReplicaError, Result};
 use rusqlite::{params, OptionalExtension};
-use serde::Serialize;
 use shared::catalogue::{Sku, Style};
 use shared::fulfillment::FulfillmentState;
 use shared::pick::{count_scan, pick_lines, PickLine};
 use shared::staff::Role;
 use uuid::Uuid;
 
-/// A staff member as the login screen lists them (no PIN hash).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct StaffMember {
-    /// Staff id.
-    pub id: String,
-    /// Name.
-    pub name: String,
-    /// Role.
-    pub role: Role,
-}
-
-/// An SKU described for an associate at the shelf.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SkuView {
-    /// SKU code.
-    pub code: String,
-    /// EAN-13 on the tag.
-    pub barcode: String,
-    /// The style's name.
-    pub name: String,
-    /// Colour.
-    pub colour: String,
-    /// Size.
-    pub size: String,
-}
+pub use shared::app::{SkuView, StaffMember};
 
 impl Replica {
     /// Active staff of the store, managers first.
@@ -123,6 +98,16 @@ impl Replica {
             params![id, line_no, scanned],
         )?;
         Ok(lines)
+    }
+
+    /// This order's actions still waiting for the server.
+    pub fn pending_count_for(&self, fulfillment_order_id: Uuid) -> Result<u64> {
+        let n: i64 = self.db().query_row(
+            "SELECT COUNT(*) FROM outbox WHERE fulfillment_order_id = ?1",
+            [fulfillment_order_id.to_string()],
+            |r| r.get(0),
+        )?;
+        Ok(n as u64)
     }
 
     /// Forgets an order's scans (the associate starts the pick over).

@@ -202,6 +202,7 @@ type MakeOp = Box<dyn Fn(&FulfillmentOrder) -> Op>;
 fn reason(e: &ReplicaError) -> &str {
     match e {
         ReplicaError::NotAllowed { reason, .. } => reason,
+        e @ ReplicaError::WrongPickupCode { .. } => e.code(),
         other => panic!("expected NotAllowed, got {other:?}"),
     }
 }

@@ -1,0 +1,221 @@
+//! Pickup hand-over at the counter: the customer's code (typed, or their QR scanned) is
+//! checked on the device, so it works offline; wrong codes count towards a lockout. A
+//! manager may check the customer's ID instead. A receipt QR closes the hand-over.
+
+use super::order::{order_resource, try_perform};
+use crate::components::{time_text, Failed, Loading, TopBar};
+use crate::i18n::{error_text, role_label, K};
+use crate::ipc;
+use crate::scan::on_scan;
+use crate::state::{Ctx, Screen};
+use leptos::prelude::*;
+use shared::app::{ErrorView, StaffMember};
+use shared::fulfillment::FulfillmentState;
+use shared::protocol::{HandOverVerification, Op};
+use shared::scan::{classify, ScanInput};
+use shared::staff::Role;
+use uuid::Uuid;
+
+#[derive(serde::Serialize)]
+struct IdCheckArgs {
+    id: Uuid,
+    manager_id: String,
+    manager_pin: String,
+    note: String,
+}
+
+/// What the receipt QR carries: the order and when it was handed over.
+fn receipt_payload(id: Uuid, order_no: &str, at_ms: i64) -> String {
+    format!("OMNI-RECEIPT|{id}|{order_no}|{at_ms}")
+}
+
+/// An SVG QR code.
+fn qr_svg(payload: &str) -> String {
+    qrcode::QrCode::new(payload.as_bytes())
+        .map(|qr| qr.render::<qrcode::render::svg::Color>().min_dimensions(200, 200).build())
+        .unwrap_or_default()
+}
+
+/// The hand-over screen.
+#[component]
+pub fn HandoverScreen(id: Uuid) -> impl IntoView {
+    let ctx = Ctx::get();
+    let detail = order_resource(id);
+    let code = RwSignal::new(String::new());
+    let problem = RwSignal::new(None::<ErrorView>);
+    let busy = RwSignal::new(false);
+    let receipt = RwSignal::new(None::<(String, i64)>);
+    let id_check = RwSignal::new(false);
+    let managers = LocalResource::new(|| ipc::call::<_, Vec<StaffMember>>("staff_members", &ipc::NoArgs {}));
+    let manager_id = RwSignal::new(String::new());
+    let manager_pin = RwSignal::new(String::new());
+    let note = RwSignal::new(String::new());
+    let done = move |order_no: String| {
+        let now = js_sys::Date::now() as i64;
+        receipt.set(Some((order_no, now)));
+        problem.set(None);
+        ctx.ok(K::HandedOver);
+    };
+    let order_no = move || detail.get().and_then(|d| d.ok()).map(|d| d.order.channel_order_id).unwrap_or_default();
+    let submit_code = move || {
+        if busy.get_untracked() || code.get_untracked().trim().is_empty() {
+            return;
+        }
+        busy.set(true);
+        let verification = HandOverVerification::PickupCode { code: code.get_untracked().trim().to_string() };
+        leptos::task::spawn_local(async move {
+            match try_perform(ctx, Op::HandOver { fulfillment_order_id: id, verification }).await {
+                Ok(()) => {
+                    done(order_no());
+                }
+                Err(e) => {
+                    code.set(String::new());
+                    problem.set(Some(e.clone()));
+                    ctx.error(&e);
+                }
+            }
+            busy.set(false);
+        });
+    };
+    let submit_id_check = move || {
+        busy.set(true);
+        let args = IdCheckArgs {
+            id,
+            manager_id: manager_id.get_untracked(),
+            manager_pin: manager_pin.get_untracked(),
+            note: note.get_untracked(),
+        };
+        manager_pin.set(String::new());
+        leptos::task::spawn_local(async move {
+            match ipc::run("hand_over_with_id_check", &args).await {
+                Ok(()) => {
+                    ctx.data_version.update(|v| *v += 1);
+                    id_check.set(false);
+                    done(order_no());
+                }
+                Err(e) => {
+                    problem.set(Some(e.clone()));
+                    ctx.error(&e);
+                }
+            }
+            busy.set(false);
+        });
+    };
+    on_scan(move |text| match classify(&text) {
+        ScanInput::PickupQr { fulfillment_order_id, payload } if fulfillment_order_id == id => {
+            code.set(payload);
+            submit_code();
+        }
+        ScanInput::PickupQr { .. } => {
+            ctx.error(&ErrorView { error: "qr_for_another_order".into(), message: text, ..Default::default() })
+        }
+        ScanInput::PickupCode { code: c } => {
+            code.set(c);
+            submit_code();
+        }
+        _ => ctx.error(&ErrorView { error: "not_a_pickup_code".into(), message: text, ..Default::default() }),
+    });
+    let body = move || match detail.get() {
+        None => view! { <Loading/> }.into_any(),
+        Some(Err(e)) => view! { <Failed error=e retry=Callback::new(move |_| detail.refetch())/> }.into_any(),
+        Some(Ok(d)) => {
+            let fo = d.order;
+            let units: i64 = fo.lines.iter().map(|l| l.qty).sum();
+            let ready = fo.state == FulfillmentState::ReadyForPickup;
+            view! {
+                <section class="card">
+                    <div class="row"><h2>{fo.channel_order_id.clone()}</h2><crate::components::StateBadge state=fo.state/></div>
+                    <p class="customer">{move || ctx.t(K::Customer)} ": " <strong>{fo.customer_name.clone()}</strong>
+                        " ****" {fo.customer_phone_tail.clone()}</p>
+                    <p class="sub">{units} " " {move || ctx.t(K::Units)} " · " {move || ctx.t(K::CheckPhoneTail)}</p>
+                </section>
+                {(!ready && receipt.get().is_none()).then(|| view! {
+                    <p class="state-box failed" id="not-ready">{move || ctx.t(K::NotReadyForPickup)}</p>
+                })}
+            }
+            .into_any()
+        }
+    };
+    let code_form = move || {
+        view! {
+            <section class="card">
+                <form class="form" on:submit=move |ev| { ev.prevent_default(); submit_code(); }>
+                    <label for="pickup-code">{move || ctx.t(K::PickupCode)}</label>
+                    <input id="pickup-code" type="text" inputmode="numeric" autocomplete="off" class="code-input"
+                        placeholder="0000 0000" prop:value=move || code.get() on:input=move |ev| code.set(event_target_value(&ev))/>
+                    <button id="handover-submit" type="submit" class="btn primary big" disabled=move || busy.get()>
+                        {move || ctx.t(K::VerifyAndHandOver)}
+                    </button>
+                </form>
+                {move || problem.get().map(|e| view! {
+                    <p id="handover-error" class="error-text" role="alert">{error_text(ctx.lang.get(), &e)}</p>
+                })}
+                <p class="hint">{move || ctx.t(K::HandoverScanHint)}</p>
+                <crate::components::ScanBar placeholder=K::PickupCode/>
+                <button id="id-check-toggle" class="btn secondary" on:click=move |_| id_check.update(|v| *v = !*v)>
+                    {move || ctx.t(K::ManagerIdCheck)}
+                </button>
+            </section>
+        }
+    };
+    let id_check_form = move || {
+        view! {
+            <section class="card" id="id-check">
+                <h2>{move || ctx.t(K::ManagerIdCheck)}</h2>
+                <p class="hint">{move || ctx.t(K::IdCheckExplain)}</p>
+                <form class="form" on:submit=move |ev| { ev.prevent_default(); submit_id_check(); }>
+                    <label for="manager-id">{move || ctx.t(K::Manager)}</label>
+                    <select id="manager-id" on:change=move |ev| manager_id.set(event_target_value(&ev))>
+                        <option value="">{move || ctx.t(K::ChooseManager)}</option>
+                        {move || managers.get().and_then(|r| r.ok()).unwrap_or_default().into_iter()
+                            .filter(|m| m.role == Role::Manager)
+                            .map(|m| view! { <option value=m.id.clone()>{m.name.clone()} " (" {move || role_label(ctx.lang.get(), m.role)} ")"</option> })
+                            .collect_view()}
+                    </select>
+                    <label for="manager-pin">{move || ctx.t(K::ManagerPin)}</label>
+                    <input id="manager-pin" type="password" inputmode="numeric" autocomplete="off"
+                        prop:value=move || manager_pin.get() on:input=move |ev| manager_pin.set(event_target_value(&ev))/>
+                    <label for="id-note">{move || ctx.t(K::IdNote)}</label>
+                    <input id="id-note" type="text" autocomplete="off" placeholder=move || ctx.t(K::IdNotePlaceholder)
+                        prop:value=move || note.get() on:input=move |ev| note.set(event_target_value(&ev))/>
+                    <button id="id-check-submit" type="submit" class="btn primary"
+                        disabled=move || busy.get() || manager_id.get().is_empty() || manager_pin.get().is_empty()>
+                        {move || ctx.t(K::ConfirmIdCheck)}
+                    </button>
+                </form>
+            </section>
+        }
+    };
+    let receipt_view = move || {
+        receipt.get().map(|(order_no, at)| {
+            let svg = qr_svg(&receipt_payload(id, &order_no, at));
+            view! {
+                <section class="card receipt" id="receipt">
+                    <h2>{move || ctx.t(K::HandedOver)}</h2>
+                    <div class="qr" inner_html=svg></div>
+                    <p><strong>{order_no.clone()}</strong></p>
+                    <p class="sub">{move || time_text(at, ctx.lang.get())}</p>
+                    <p class="hint">{move || ctx.t(K::ReceiptHint)}</p>
+                    <button id="receipt-done" class="btn primary big" on:click=move |_| ctx.reset_to(Screen::Home)>
+                        {move || ctx.t(K::Done)}
+                    </button>
+                </section>
+            }
+        })
+    };
+    view! {
+        <TopBar title=K::HandoverTitle/>
+        <main class="screen handover-layout">
+            <div>{body}</div>
+            <div>
+                {move || if receipt.get().is_some() {
+                    receipt_view().into_any()
+                } else if id_check.get() {
+                    view! { {code_form()} {id_check_form()} }.into_any()
+                } else {
+                    code_form().into_any()
+                }}
+            </div>
+        </main>
+    }
+}

@@ -1,0 +1,74 @@
+//! The conflict inbox: actions the server refused and facts it flagged for HQ.
+
+use crate::components::{time_text, Empty, Failed, Loading, TopBar};
+use crate::i18n::{inbox_code_text, K};
+use crate::ipc;
+use crate::state::{Ctx, Screen};
+use leptos::prelude::*;
+use shared::app::InboxItem;
+
+#[derive(serde::Serialize)]
+struct ReadArgs {
+    id: i64,
+}
+
+/// The inbox screen.
+#[component]
+pub fn InboxScreen() -> impl IntoView {
+    let ctx = Ctx::get();
+    let items = LocalResource::new(move || {
+        ctx.data_version.track();
+        ipc::call::<_, Vec<InboxItem>>("inbox", &ipc::NoArgs {})
+    });
+    let mark_read = move |id: i64| {
+        leptos::task::spawn_local(async move {
+            match ipc::run("mark_read", &ReadArgs { id }).await {
+                Ok(()) => items.refetch(),
+                Err(e) => ctx.error(&e),
+            }
+        });
+    };
+    let list = move || {
+        match items.get() {
+        None => view! { <Loading/> }.into_any(),
+        Some(Err(e)) => view! { <Failed error=e retry=Callback::new(move |_| items.refetch())/> }.into_any(),
+        Some(Ok(list)) if list.is_empty() => view! { <Empty text=K::InboxEmpty/> }.into_any(),
+        Some(Ok(list)) => view! {
+            <ul class="inbox-list">
+                {list.into_iter().map(|item| {
+                    let id = item.id;
+                    let order = item.fulfillment_order_id.as_deref().and_then(|s| uuid::Uuid::parse_str(s).ok());
+                    let conflict = item.status == "conflict";
+                    let code = item.code.clone();
+                    let created = item.created_ms;
+                    view! {
+                        <li class="card inbox-item" class:unread=!item.read data-inbox-id=id>
+                            <div class="row">
+                                <span class=if conflict { "badge conflict" } else { "badge rejected" }>
+                                    {move || if conflict { ctx.t(K::Conflict) } else { ctx.t(K::Refused) }}
+                                </span>
+                                <span class="sub">{move || time_text(created, ctx.lang.get())}</span>
+                            </div>
+                            <p><strong>{move || inbox_code_text(ctx.lang.get(), &code)}</strong></p>
+                            <p class="sub">{item.message.clone()}</p>
+                            <div class="row">
+                                {order.map(|o| view! {
+                                    <button class="btn secondary" on:click=move |_| ctx.go(Screen::Order(o))>{move || ctx.t(K::OpenOrder)}</button>
+                                })}
+                                {(!item.read).then(|| view! {
+                                    <button class="btn" id=format!("mark-read-{id}") on:click=move |_| mark_read(id)>{move || ctx.t(K::MarkRead)}</button>
+                                })}
+                            </div>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        }
+        .into_any(),
+    }
+    };
+    view! {
+        <TopBar title=K::InboxTitle/>
+        <main class="screen">{list}</main>
+    }
+}

@@ -1,0 +1,199 @@
+//! One order: its lines and what can be done with it now.
+
+use crate::components::{Failed, Loading, StateBadge, TopBar};
+use crate::i18n::{channel_label, kind_label, K};
+use crate::ipc;
+use crate::state::{Ctx, Screen};
+use leptos::prelude::*;
+use shared::app::OrderDetail;
+use shared::fulfillment::{FulfillmentKind, FulfillmentState};
+use shared::protocol::Op;
+use uuid::Uuid;
+
+/// Arguments naming one order.
+#[derive(serde::Serialize)]
+pub struct IdArgs {
+    /// The fulfillment order.
+    pub id: Uuid,
+}
+
+/// Loads an order, reloading when synced data arrives.
+pub fn order_resource(id: Uuid) -> LocalResource<Result<OrderDetail, shared::app::ErrorView>> {
+    let ctx = Ctx::get();
+    LocalResource::new(move || {
+        ctx.data_version.track();
+        ipc::call::<_, OrderDetail>("order_detail", &IdArgs { id })
+    })
+}
+
+#[derive(serde::Serialize)]
+struct PerformArgs {
+    op: Op,
+}
+
+/// Does an action as the logged-in associate; on success the screens reload.
+pub async fn try_perform(ctx: Ctx, op: Op) -> Result<(), shared::app::ErrorView> {
+    ipc::run("perform", &PerformArgs { op }).await?;
+    ctx.data_version.update(|v| *v += 1);
+    Ok(())
+}
+
+/// [`try_perform`], showing any error.
+pub async fn perform(ctx: Ctx, op: Op) -> bool {
+    match try_perform(ctx, op).await {
+        Ok(()) => true,
+        Err(e) => {
+            ctx.error(&e);
+            false
+        }
+    }
+}
+
+/// Reasons offered when rejecting or short-picking (free text is allowed too).
+pub const REASONS: [K; 3] = [K::ReasonOutOfStock, K::ReasonDamaged, K::ReasonNotFound];
+
+/// The order screen.
+#[component]
+pub fn OrderScreen(id: Uuid) -> impl IntoView {
+    let ctx = Ctx::get();
+    let detail = order_resource(id);
+    let rejecting = RwSignal::new(false);
+    let reason = RwSignal::new(String::new());
+    let carrier = RwSignal::new(String::new());
+    let tracking = RwSignal::new(String::new());
+    let act = move |op: Op, then: Option<Screen>| {
+        leptos::task::spawn_local(async move {
+            if perform(ctx, op).await {
+                ctx.ok(K::Saved);
+                if let Some(s) = then {
+                    ctx.go(s);
+                }
+            }
+        });
+    };
+    let body = move || match detail.get() {
+        None => view! { <Loading/> }.into_any(),
+        Some(Err(e)) => view! { <Failed error=e retry=Callback::new(move |_| detail.refetch())/> }.into_any(),
+        Some(Ok(d)) => {
+            let fo = d.order.clone();
+            let state = fo.state;
+            let (channel, kind) = (fo.channel, fo.kind);
+            let can_reject =
+                matches!(state, FulfillmentState::Routed | FulfillmentState::Accepted | FulfillmentState::Picking);
+            let lines = fo.lines.iter().map(|l| {
+                let sku = d.skus.iter().find(|s| s.code == l.sku_code).cloned();
+                let picked = d.pick.iter().find(|p| p.line_no == l.line_no).map_or(0, |p| p.scanned);
+                let picked = l.picked_qty.unwrap_or(picked);
+                view! {
+                    <li class="line" data-line-no=l.line_no>
+                        <span class="name">{sku.as_ref().map(|s| s.name.clone()).unwrap_or_else(|| l.sku_code.clone())}</span>
+                        <span class="sub">
+                            {sku.as_ref().map(|s| format!("{} · {} · {}", s.colour, s.size, s.barcode))}
+                            " · " {l.sku_code.clone()}
+                        </span>
+                        <span class="qty">{format!("{picked}/{}", l.qty)}</span>
+                    </li>
+                }
+            }).collect_view();
+            view! {
+                <section class="card order-head">
+                    <div class="row"><h2 id="order-no">{fo.channel_order_id.clone()}</h2><StateBadge state=state/></div>
+                    <p class="sub">{move || channel_label(ctx.lang.get(), channel)} " · " {move || kind_label(ctx.lang.get(), kind)}</p>
+                    <p>{move || ctx.t(K::Customer)} ": " {fo.customer_name.clone()} " ****" {fo.customer_phone_tail.clone()}</p>
+                    {(d.pending_ops > 0).then(|| view! { <p class="pending-note" id="pending-note">{move || ctx.t(K::WaitingForSync)}</p> })}
+                    {fo.flagged.then(|| view! { <p class="flag">{move || ctx.t(K::FlaggedLong)}</p> })}
+                    {fo.reject_reason.clone().map(|r| view! { <p class="sub">{move || ctx.t(K::RejectReason)} ": " {r.clone()}</p> })}
+                    {fo.tracking_no.clone().map(|t| view! { <p class="sub">{fo.carrier.clone().unwrap_or_default()} " " {t}</p> })}
+                </section>
+                <ul class="card lines">{lines}</ul>
+                <section class="actions">
+                    {(state == FulfillmentState::Routed).then(|| view! {
+                        <button id="accept" class="btn primary big"
+                            on:click=move |_| act(Op::AcceptFulfillment { fulfillment_order_id: id }, None)>
+                            {move || ctx.t(K::Accept)}
+                        </button>
+                    })}
+                    {(state == FulfillmentState::Accepted).then(|| view! {
+                        <button id="start-pick" class="btn primary big"
+                            on:click=move |_| act(Op::StartPick { fulfillment_order_id: id }, Some(Screen::Pick(id)))>
+                            {move || ctx.t(K::StartPick)}
+                        </button>
+                    })}
+                    {(state == FulfillmentState::Picking).then(|| view! {
+                        <button id="continue-pick" class="btn primary big" on:click=move |_| ctx.go(Screen::Pick(id))>
+                            {move || ctx.t(K::ContinuePick)}
+                        </button>
+                    })}
+                    {(state == FulfillmentState::Packed && kind == FulfillmentKind::Pickup).then(|| view! {
+                        <button id="mark-ready" class="btn primary big"
+                            on:click=move |_| act(Op::MarkReady { fulfillment_order_id: id }, None)>
+                            {move || ctx.t(K::MarkReady)}
+                        </button>
+                    })}
+                    {(state == FulfillmentState::ReadyForPickup).then(|| view! {
+                        <button id="hand-over" class="btn primary big" on:click=move |_| ctx.go(Screen::Handover(id))>
+                            {move || ctx.t(K::HandOver)}
+                        </button>
+                    })}
+                    {(state == FulfillmentState::Packed && kind != FulfillmentKind::Pickup).then(|| view! {
+                        <form class="inline-form" on:submit=move |ev| {
+                            ev.prevent_default();
+                            act(Op::RequestCourier { fulfillment_order_id: id, carrier: carrier.get_untracked() }, None);
+                        }>
+                            <input id="carrier" placeholder=move || ctx.t(K::Carrier) prop:value=move || carrier.get()
+                                on:input=move |ev| carrier.set(event_target_value(&ev))/>
+                            <button id="request-courier" class="btn primary" disabled=move || carrier.get().trim().is_empty()>
+                                {move || ctx.t(K::RequestCourier)}
+                            </button>
+                        </form>
+                    })}
+                    {(state == FulfillmentState::AwaitingCourier).then(|| view! {
+                        <form class="inline-form" on:submit=move |ev| {
+                            ev.prevent_default();
+                            let carrier_name = fo.carrier.clone().unwrap_or_default();
+                            act(Op::RecordTracking { fulfillment_order_id: id, carrier: carrier_name, tracking_no: tracking.get_untracked() }, None);
+                        }>
+                            <input id="tracking-no" placeholder=move || ctx.t(K::TrackingNo) prop:value=move || tracking.get()
+                                on:input=move |ev| tracking.set(event_target_value(&ev))/>
+                            <button id="record-tracking" class="btn primary" disabled=move || tracking.get().trim().is_empty()>
+                                {move || ctx.t(K::RecordTracking)}
+                            </button>
+                        </form>
+                    })}
+                    {can_reject.then(|| view! {
+                        <button id="reject" class="btn danger" on:click=move |_| rejecting.set(true)>{move || ctx.t(K::Reject)}</button>
+                    })}
+                </section>
+            }
+            .into_any()
+        }
+    };
+    view! {
+        <TopBar title=K::OrderTitle/>
+        <main class="screen">
+            {body}
+            <Show when=move || rejecting.get()>
+                <div class="dialog" role="dialog" id="reject-dialog">
+                    <h2>{move || ctx.t(K::RejectTitle)}</h2>
+                    <div class="chips">
+                        {REASONS.map(|r| view! {
+                            <button class="chip" on:click=move |_| reason.set(ctx.t(r).to_string())>{move || ctx.t(r)}</button>
+                        })}
+                    </div>
+                    <input id="reject-reason" placeholder=move || ctx.t(K::ReasonPlaceholder) prop:value=move || reason.get()
+                        on:input=move |ev| reason.set(event_target_value(&ev))/>
+                    <div class="row">
+                        <button class="btn secondary" on:click=move |_| rejecting.set(false)>{move || ctx.t(K::Cancel)}</button>
+                        <button id="reject-confirm" class="btn danger" disabled=move || reason.get().trim().is_empty()
+                            on:click=move |_| {
+                                rejecting.set(false);
+                                act(Op::RejectFulfillment { fulfillment_order_id: id, reason: reason.get_untracked() }, None);
+                            }>
+                            {move || ctx.t(K::Reject)}
+                        </button>
+                    </div>
+                </div>
+            </Show>
+        </main>
+    }
+}

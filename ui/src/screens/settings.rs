@@ -1,0 +1,113 @@
+//! Settings: language, the server this device is enrolled with, sync now, diagnostics.
+
+use crate::app::refresh_snapshot;
+use crate::components::{time_text, Failed, Loading, TopBar};
+use crate::i18n::{Lang, K};
+use crate::ipc;
+use crate::state::{Ctx, Screen};
+use leptos::prelude::*;
+use shared::app::{Diagnostics, SyncView};
+
+#[derive(serde::Serialize)]
+struct LanguageArgs {
+    language: String,
+}
+
+/// The settings screen.
+#[component]
+pub fn SettingsScreen() -> impl IntoView {
+    let ctx = Ctx::get();
+    let diagnostics = LocalResource::new(move || {
+        ctx.data_version.track();
+        ipc::call::<_, Diagnostics>("diagnostics", &ipc::NoArgs {})
+    });
+    let syncing = RwSignal::new(false);
+    let set_lang = move |lang: Lang| {
+        leptos::task::spawn_local(async move {
+            match ipc::run("set_language", &LanguageArgs { language: lang.tag().into() }).await {
+                Ok(()) => ctx.lang.set(lang),
+                Err(e) => ctx.error(&e),
+            }
+        });
+    };
+    let sync_now = move |_| {
+        syncing.set(true);
+        leptos::task::spawn_local(async move {
+            match ipc::call::<_, SyncView>("sync_now", &ipc::NoArgs {}).await {
+                Ok(view) => {
+                    ctx.sync.set(view);
+                    ctx.data_version.update(|v| *v += 1);
+                    ctx.ok(K::SyncDone);
+                }
+                Err(e) => ctx.error(&e),
+            }
+            syncing.set(false);
+        });
+    };
+    let logout = move |_| {
+        leptos::task::spawn_local(async move {
+            let _ = ipc::run("logout", &ipc::NoArgs {}).await;
+            refresh_snapshot(ctx).await;
+            ctx.reset_to(Screen::Login);
+        });
+    };
+    let enrollment = move || ctx.snapshot.with(|s| s.as_ref().and_then(|s| s.enrollment.clone()));
+    let diag = move || {
+        match diagnostics.get() {
+        None => view! { <Loading/> }.into_any(),
+        Some(Err(e)) => view! { <Failed error=e retry=Callback::new(move |_| diagnostics.refetch())/> }.into_any(),
+        Some(Ok(d)) => view! {
+            <dl class="facts" id="diagnostics">
+                <dt>{move || ctx.t(K::AppVersion)}</dt><dd>{d.version.clone()} " (" {move || ctx.t(K::Protocol)} " " {d.protocol_version} ")"</dd>
+                <dt>{move || ctx.t(K::PendingOps)}</dt><dd id="diag-pending">{d.pending_ops}</dd>
+                <dt>{move || ctx.t(K::OrdersOnDevice)}</dt><dd>{d.orders_on_device}</dd>
+                <dt>{move || ctx.t(K::DataSize)}</dt><dd>{format!("{:.1} MB", d.replica_bytes as f64 / 1_048_576.0)}</dd>
+                <dt>{move || ctx.t(K::DataDir)}</dt><dd class="mono">{d.data_dir.clone()}</dd>
+                <dt>{move || ctx.t(K::Cursor)}</dt><dd class="mono">{d.cursor.clone()}</dd>
+                <dt>{move || ctx.t(K::Cameras)}</dt>
+                <dd>{if d.cameras.is_empty() { None } else { Some(d.cameras.join(", ")) }
+                    .unwrap_or_else(|| ctx.t(K::NoCamera).to_string())}</dd>
+            </dl>
+        }
+        .into_any(),
+    }
+    };
+    view! {
+        <TopBar title=K::SettingsTitle/>
+        <main class="screen settings-layout">
+            <section class="card">
+                <h2>{move || ctx.t(K::Language)}</h2>
+                <div class="chips">
+                    <button id="lang-zh" class="chip" class:active=move || ctx.lang.get() == Lang::Zh on:click=move |_| set_lang(Lang::Zh)>"简体中文"</button>
+                    <button id="lang-en" class="chip" class:active=move || ctx.lang.get() == Lang::En on:click=move |_| set_lang(Lang::En)>"English"</button>
+                </div>
+            </section>
+            <section class="card">
+                <h2>{move || ctx.t(K::Server)}</h2>
+                {move || enrollment().map(|e| view! {
+                    <p class="mono" id="server-address">{e.server_url.clone()}</p>
+                    <p class="sub">{e.store.name.clone()} " (" {e.store.code.clone()} ")"</p>
+                })}
+                <button id="re-enroll" class="btn secondary" on:click=move |_| ctx.go(Screen::Enroll)>{move || ctx.t(K::EnrollAgain)}</button>
+            </section>
+            <section class="card">
+                <h2>{move || ctx.t(K::Sync)}</h2>
+                <p id="sync-state">
+                    {move || if ctx.sync.get().online { ctx.t(K::Online) } else { ctx.t(K::SyncOffline) }}
+                    {move || ctx.sync.get().last_sync_ms.map(|t| format!(" · {} {}", ctx.t(K::LastSync), time_text(t, ctx.lang.get())))}
+                </p>
+                {move || ctx.sync.get().error.map(|e| view! { <p class="error-text">{crate::i18n::error_text(ctx.lang.get(), &e)}</p> })}
+                <button id="sync-now" class="btn primary" disabled=move || syncing.get() on:click=sync_now>
+                    {move || if syncing.get() { ctx.t(K::SyncSyncing) } else { ctx.t(K::SyncNow) }}
+                </button>
+            </section>
+            <section class="card">
+                <h2>{move || ctx.t(K::Diagnostics)}</h2>
+                {diag}
+            </section>
+            <section class="card">
+                <button id="logout" class="btn danger" on:click=logout>{move || ctx.t(K::LogOut)}</button>
+            </section>
+        </main>
+    }
+}
