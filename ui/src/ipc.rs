@@ -15,6 +15,8 @@ extern "C" {
     async fn tauri_listen(event: &str, handler: &Closure<dyn FnMut(JsValue)>) -> Result<JsValue, JsValue>;
 }
 
+// Errors here are rare and end up shown once; boxing them would buy nothing.
+#[allow(clippy::result_large_err)]
 fn to_js<A: Serialize>(args: &A) -> Result<JsValue, ErrorView> {
     // Plain objects, not JS Maps: Tauri reads command arguments as JSON.
     args.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(|e| ErrorView {
