@@ -5,6 +5,9 @@ cd "$(dirname "$0")/.."
 source scripts/prerequisites.sh
 ensure_prerequisites
 ensure_wasm_target
+ensure_app_prerequisites
+ensure_wasm_bindgen
+ensure_tauri_driver
 
 step() { printf '\n==> %s\n' "$*"; }
 
@@ -14,11 +17,20 @@ cargo fmt --all -- --check
 step "shared compiles to wasm32 (the UI uses it)"
 cargo check --locked -p shared --target wasm32-unknown-unknown
 
-step "lint"
+step "the store app's UI, built once to wasm (the app embeds it)"
+./scripts/build-ui.sh
+
+step "lint (the UI also for wasm32)"
 cargo clippy --locked --workspace --all-targets -- -D warnings
+cargo clippy --locked -p store-ui --target wasm32-unknown-unknown -- -D warnings
 
 step "tests on SQLite (the scale-out tests need PostgreSQL and run in the next pass)"
-cargo test --locked --workspace -- --skip pg_scale_out
+cargo test --locked --workspace --exclude e2e -- --skip pg_scale_out
+
+step "the store app end to end: the real app under a virtual display, driven over WebDriver"
+cargo build --locked -p store-app
+xvfb-run -a -s "-screen 0 1400x900x24" cargo test --locked -p e2e
+echo "Screenshots of every screen: target/e2e-screenshots/"
 
 step "the sync-server suite again on PostgreSQL, with the scale-out tests"
 ensure_postgres

@@ -34,7 +34,7 @@ fn camera_error(e: scanner::camera::CameraError) -> crate::error::AppError {
 }
 
 /// Starts scanning with the first camera; codes arrive as `camera-scan` events.
-#[tauri::command]
+#[tauri::command(rename_all = "snake_case")]
 pub fn camera_start(app: tauri::AppHandle, state: State<'_, AppState>) -> AppResult<()> {
     #[cfg(desktop)]
     {
@@ -69,7 +69,7 @@ pub fn camera_start(app: tauri::AppHandle, state: State<'_, AppState>) -> AppRes
 }
 
 /// Stops the camera.
-#[tauri::command]
+#[tauri::command(rename_all = "snake_case")]
 pub fn camera_stop(state: State<'_, AppState>) {
     #[cfg(desktop)]
     {

@@ -37,7 +37,7 @@ fn enrollment_view(state: &AppState) -> AppResult<Option<EnrollmentView>> {
 }
 
 /// Where the app stands: enrollment, session, sync, language.
-#[tauri::command]
+#[tauri::command(rename_all = "snake_case")]
 pub fn app_state(state: State<'_, AppState>) -> AppResult<AppSnapshot> {
     Ok(AppSnapshot {
         enrollment: enrollment_view(&state)?,
@@ -50,7 +50,7 @@ pub fn app_state(state: State<'_, AppState>) -> AppResult<AppSnapshot> {
 }
 
 /// Enrols this device with a server address and a one-time code from HQ.
-#[tauri::command]
+#[tauri::command(rename_all = "snake_case")]
 pub async fn enroll(state: State<'_, AppState>, server_url: String, code: String) -> AppResult<EnrollmentView> {
     let server_url = server_url.trim().trim_end_matches('/').to_string();
     if !(server_url.starts_with("http://") || server_url.starts_with("https://")) {
@@ -67,13 +67,13 @@ pub async fn enroll(state: State<'_, AppState>, server_url: String, code: String
 }
 
 /// Staff who may log in on this device.
-#[tauri::command]
+#[tauri::command(rename_all = "snake_case")]
 pub fn staff_members(state: State<'_, AppState>) -> AppResult<Vec<StaffMember>> {
     Ok(state.replica.staff_members()?)
 }
 
 /// Checks a PIN offline and starts a session.
-#[tauri::command]
+#[tauri::command(rename_all = "snake_case")]
 pub async fn login(state: State<'_, AppState>, staff_id: String, pin: String) -> AppResult<StaffMember> {
     let replica = state.replica.clone();
     let now = chrono::Utc::now().timestamp_millis();
@@ -87,32 +87,32 @@ pub async fn login(state: State<'_, AppState>, staff_id: String, pin: String) ->
 }
 
 /// Ends the session.
-#[tauri::command]
+#[tauri::command(rename_all = "snake_case")]
 pub fn logout(state: State<'_, AppState>) {
     state.set_staff(None);
 }
 
 /// Task counts and unread inbox items.
-#[tauri::command]
+#[tauri::command(rename_all = "snake_case")]
 pub fn home(state: State<'_, AppState>) -> AppResult<HomeView> {
     let unread = state.replica.inbox()?.iter().filter(|i| !i.read).count() as u64;
     Ok(HomeView { counts: state.replica.task_counts()?, unread_inbox: unread })
 }
 
 /// Rejections and conflicts, newest first.
-#[tauri::command]
+#[tauri::command(rename_all = "snake_case")]
 pub fn inbox(state: State<'_, AppState>) -> AppResult<Vec<InboxItem>> {
     Ok(state.replica.inbox()?)
 }
 
 /// Marks an inbox item read.
-#[tauri::command]
+#[tauri::command(rename_all = "snake_case")]
 pub fn mark_read(state: State<'_, AppState>, id: i64) -> AppResult<()> {
     Ok(state.replica.mark_read(id)?)
 }
 
 /// Syncs now and reports how it went.
-#[tauri::command]
+#[tauri::command(rename_all = "snake_case")]
 pub async fn sync_now(state: State<'_, AppState>) -> AppResult<SyncView> {
     let result = state.engine.sync_once().await;
     let view = sync_view(&state.engine.status().borrow());
@@ -121,7 +121,7 @@ pub async fn sync_now(state: State<'_, AppState>) -> AppResult<SyncView> {
 }
 
 /// Changes the UI language.
-#[tauri::command]
+#[tauri::command(rename_all = "snake_case")]
 pub fn set_language(state: State<'_, AppState>, language: String) -> AppResult<()> {
     if !matches!(language.as_str(), "zh-CN" | "en") {
         return Err(invalid("language", "language must be zh-CN or en"));
@@ -130,7 +130,7 @@ pub fn set_language(state: State<'_, AppState>, language: String) -> AppResult<(
 }
 
 /// Facts for support.
-#[tauri::command]
+#[tauri::command(rename_all = "snake_case")]
 pub fn diagnostics(state: State<'_, AppState>) -> AppResult<Diagnostics> {
     let replica_bytes = std::fs::metadata(state.data_dir.join("replica.sqlite")).map(|m| m.len()).unwrap_or(0);
     Ok(Diagnostics {

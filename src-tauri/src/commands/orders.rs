@@ -13,7 +13,7 @@ use tauri::State;
 use uuid::Uuid;
 
 /// Fulfillment orders on the device, newest first; all states when `states` is empty.
-#[tauri::command]
+#[tauri::command(rename_all = "snake_case")]
 pub fn fulfillment_orders(
     state: State<'_, AppState>,
     states: Vec<FulfillmentState>,
@@ -22,7 +22,7 @@ pub fn fulfillment_orders(
 }
 
 /// One order with its SKUs described and its pick progress.
-#[tauri::command]
+#[tauri::command(rename_all = "snake_case")]
 pub fn order_detail(state: State<'_, AppState>, id: Uuid) -> AppResult<OrderDetail> {
     let order = state
         .replica
@@ -38,7 +38,7 @@ pub fn order_detail(state: State<'_, AppState>, id: Uuid) -> AppResult<OrderDeta
 }
 
 /// Does an action as the logged-in associate and asks for a sync.
-#[tauri::command]
+#[tauri::command(rename_all = "snake_case")]
 pub fn perform(state: State<'_, AppState>, op: Op) -> AppResult<()> {
     let staff = state.require_staff()?;
     if let Op::RejectFulfillment { reason, .. } = &op {
@@ -52,14 +52,14 @@ pub fn perform(state: State<'_, AppState>, op: Op) -> AppResult<()> {
 }
 
 /// Counts one scanned unit while picking.
-#[tauri::command]
+#[tauri::command(rename_all = "snake_case")]
 pub fn scan_for_pick(state: State<'_, AppState>, id: Uuid, barcode: String) -> AppResult<Vec<PickLine>> {
     state.require_staff()?;
     Ok(state.replica.scan_for_pick(id, &barcode)?)
 }
 
 /// Starts the pick of an order over.
-#[tauri::command]
+#[tauri::command(rename_all = "snake_case")]
 pub fn reset_pick(state: State<'_, AppState>, id: Uuid) -> AppResult<()> {
     state.require_staff()?;
     Ok(state.replica.reset_pick(id)?)
@@ -67,7 +67,7 @@ pub fn reset_pick(state: State<'_, AppState>, id: Uuid) -> AppResult<()> {
 
 /// Hands an order over after a manager checked the customer's ID instead of a code: the
 /// manager confirms with their own PIN, checked offline like a login.
-#[tauri::command]
+#[tauri::command(rename_all = "snake_case")]
 pub async fn hand_over_with_id_check(
     state: State<'_, AppState>,
     id: Uuid,

@@ -43,7 +43,7 @@ pub fn OrdersScreen(filter: OrderFilter) -> impl IntoView {
                     let (channel, kind) = (fo.channel, fo.kind);
                     view! {
                         <li>
-                            <button class="order-card" data-order-id=id.to_string() on:click=move |_| ctx.go(Screen::Order(id))>
+                            <button class="order-card" data-order-id=id.to_string() data-order-no=fo.channel_order_id.clone() on:click=move |_| ctx.go(Screen::Order(id))>
                                 <span class="row">
                                     <strong class="order-no">{fo.channel_order_id.clone()}</strong>
                                     <StateBadge state=fo.state/>
