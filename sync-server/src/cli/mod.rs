@@ -100,7 +100,10 @@ async fn enrollment_code(storage: &dyn Storage, store: &str, public_url: &str) -
         .await
         .with_context(|| format!("cannot create an enrollment code for {store}"))?;
     println!("Enrollment code for {store} (one use, valid {} hours):\n\n    {code}\n", enroll::CODE_VALID_HOURS);
-    print_qr(&shared::protocol::enrollment_qr_payload(public_url, &code));
+    let payload = shared::protocol::enrollment_qr_payload(public_url, &code);
+    print_qr(&payload);
+    // For devices without a camera: the app's scan field takes the payload as typed text.
+    println!("QR content: {payload}\n");
     Ok(code)
 }
 

@@ -115,7 +115,9 @@ pub fn HandoverScreen(id: Uuid) -> impl IntoView {
         }
         _ => ctx.error(&ErrorView { error: "not_a_pickup_code".into(), message: text, ..Default::default() }),
     });
+    // Once handed over, the order leaves the device: the receipt alone remains.
     let body = move || match detail.get() {
+        _ if receipt.get().is_some() => ().into_any(),
         None => view! { <Loading/> }.into_any(),
         Some(Err(e)) => view! { <Failed error=e retry=Callback::new(move |_| detail.refetch())/> }.into_any(),
         Some(Ok(d)) => {
