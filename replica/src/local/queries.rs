@@ -207,6 +207,12 @@ impl Replica {
         Ok(())
     }
 
+    /// Inbox items not yet read (the home screen's badge).
+    pub fn unread_inbox(&self) -> Result<u64> {
+        let n: i64 = self.db().query_row("SELECT COUNT(*) FROM inbox WHERE read = 0", [], |r| r.get(0))?;
+        Ok(n as u64)
+    }
+
     /// Marks an inbox item read.
     pub fn mark_read(&self, id: i64) -> Result<()> {
         self.db().execute("UPDATE inbox SET read = 1 WHERE id = ?1", [id])?;

@@ -4,7 +4,7 @@
 use super::queries::load_order;
 use super::Replica;
 use crate::error::{ReplicaError, Result};
-use rusqlite::{params, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension};
 use shared::catalogue::{Sku, Style};
 use shared::fulfillment::FulfillmentState;
 use shared::pick::{count_scan, pick_lines, PickLine};
@@ -61,28 +61,17 @@ impl Replica {
 
     /// Pick progress of an order: its lines with the units scanned so far.
     pub fn pick_progress(&self, fulfillment_order_id: Uuid) -> Result<Vec<PickLine>> {
-        let db = self.db();
-        let id = fulfillment_order_id.to_string();
-        let fo =
-            load_order(&db, &id)?.ok_or_else(|| ReplicaError::NotFound { what: format!("fulfillment order {id}") })?;
-        let mut lines = pick_lines(&fo.lines);
-        let mut stmt =
-            db.prepare_cached("SELECT scanned FROM pick_progress WHERE fulfillment_order_id = ?1 AND line_no = ?2")?;
-        for line in &mut lines {
-            let scanned: Option<i64> = stmt.query_row(params![id, line.line_no], |r| r.get(0)).optional()?;
-            line.scanned = scanned.unwrap_or(0).clamp(0, line.qty);
-        }
-        Ok(lines)
+        Ok(progress_of(&self.db(), fulfillment_order_id)?.1)
     }
 
     /// Counts one scanned unit towards an order being picked. A wrong item, one too many or
     /// an unknown barcode changes nothing and says why.
     pub fn scan_for_pick(&self, fulfillment_order_id: Uuid, barcode: &str) -> Result<Vec<PickLine>> {
-        let mut lines = self.pick_progress(fulfillment_order_id)?;
+        // One lock for the read and the write: two quick scans cannot both count one unit.
         let db = self.db();
         let id = fulfillment_order_id.to_string();
-        let state = load_order(&db, &id)?.map(|fo| fo.state);
-        if state != Some(FulfillmentState::Picking) {
+        let (state, mut lines) = progress_of(&db, fulfillment_order_id)?;
+        if state != FulfillmentState::Picking {
             return Err(ReplicaError::not_allowed("not_picking", "start picking this order before scanning its items"));
         }
         let barcode = barcode.trim();
@@ -116,4 +105,19 @@ impl Replica {
             .execute("DELETE FROM pick_progress WHERE fulfillment_order_id = ?1", [fulfillment_order_id.to_string()])?;
         Ok(())
     }
+}
+
+/// An order's state and its lines with the units scanned so far.
+fn progress_of(conn: &Connection, fulfillment_order_id: Uuid) -> Result<(FulfillmentState, Vec<PickLine>)> {
+    let id = fulfillment_order_id.to_string();
+    let fo =
+        load_order(conn, &id)?.ok_or_else(|| ReplicaError::NotFound { what: format!("fulfillment order {id}") })?;
+    let mut lines = pick_lines(&fo.lines);
+    let mut stmt =
+        conn.prepare_cached("SELECT scanned FROM pick_progress WHERE fulfillment_order_id = ?1 AND line_no = ?2")?;
+    for line in &mut lines {
+        let scanned: Option<i64> = stmt.query_row(params![id, line.line_no], |r| r.get(0)).optional()?;
+        line.scanned = scanned.unwrap_or(0).clamp(0, line.qty);
+    }
+    Ok((fo.state, lines))
 }

@@ -95,8 +95,7 @@ pub fn logout(state: State<'_, AppState>) {
 /// Task counts and unread inbox items.
 #[tauri::command(rename_all = "snake_case")]
 pub fn home(state: State<'_, AppState>) -> AppResult<HomeView> {
-    let unread = state.replica.inbox()?.iter().filter(|i| !i.read).count() as u64;
-    Ok(HomeView { counts: state.replica.task_counts()?, unread_inbox: unread })
+    Ok(HomeView { counts: state.replica.task_counts()?, unread_inbox: state.replica.unread_inbox()? })
 }
 
 /// Rejections and conflicts, newest first.

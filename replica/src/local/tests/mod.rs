@@ -592,6 +592,9 @@ fn push_results_clear_the_outbox_and_fill_the_inbox() {
     assert_eq!(inbox.len(), 2);
     assert_eq!((inbox[0].kind.as_str(), inbox[0].status.as_str()), ("StartPick", "rejected"));
     assert_eq!(inbox[0].fulfillment_order_id, Some(a.id.to_string()));
+    assert_eq!(fx.r.unread_inbox().unwrap(), 2);
+    fx.r.mark_read(inbox[0].id).unwrap();
+    assert_eq!(fx.r.unread_inbox().unwrap(), 1);
 }
 
 /// The server refused an op that had moved stock locally (here: a tracking number the
