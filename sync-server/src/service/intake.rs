@@ -409,7 +409,7 @@ pub fn cancel(tx: &mut dyn Tx, id: Uuid) -> Result<Order, ServiceError> {
     if order.status == OrderStatus::Cancelled {
         return order_view(tx, id);
     }
-    let fos = orders::fulfillments_of_order(tx, id)?;
+    let fos = orders::fulfillments_of_order_for_update(tx, id)?;
     if let Some(gone) = fos.iter().find(|f| {
         matches!(f.state, FulfillmentState::Dispatched | FulfillmentState::Delivered | FulfillmentState::PickedUp)
     }) {

@@ -1,7 +1,7 @@
 //! Push: applies a device's operations exactly once, in device order.
 //!
-//! A batch runs in one transaction. Ops the server already applied (by `device_seq`) get
-//! their stored result again; the next op must be `last_seq + 1`. Each new op runs in a
+//! A batch runs in one transaction. Ops the server already applied (by `op_id`) get their
+//! stored result again; the next new op must be `last_seq + 1`. Each new op runs in a
 //! savepoint: a rejected intent undoes only its own writes, and its result is stored like
 //! any other, so a replay gets the same answer.
 
@@ -136,7 +136,13 @@ fn apply_new(tx: &mut dyn Tx, device: &Device, env: &OpEnvelope, now: i64) -> Re
     });
     let outcome = match result {
         Ok(outcome) => outcome,
-        Err(e) if matches!(e.kind, ErrorKind::Unavailable | ErrorKind::Internal) => return Err(e),
+        // Not an answer about the op: the database failed, or the op lost a race with
+        // another transaction (stock taken between planning and reserving). The whole
+        // batch fails and the storage runs it again on fresh data (or the device retries);
+        // only a business answer is stored as the op's outcome.
+        Err(e) if matches!(e.kind, ErrorKind::Unavailable | ErrorKind::Internal) || e.race.is_some() => {
+            return Err(e)
+        }
         Err(e) => OpOutcome::Rejected { code: e.code.to_string(), message: e.message },
     };
     if !staff_ok && matches!(outcome, OpOutcome::Applied) {
@@ -153,8 +159,16 @@ fn apply_new(tx: &mut dyn Tx, device: &Device, env: &OpEnvelope, now: i64) -> Re
 }
 
 /// Applies a checked batch for `device` (see [`check_batch`]).
+///
+/// An op is known by its `op_id`: one the server already applied — under this device's
+/// sequence, or under the device id this device had before it was re-enrolled at the same
+/// store — gets its stored result whatever sequence number it carries now, and the device's
+/// sequence continues after it. A sequence number at or below the last applied one that
+/// comes with an unknown op_id means the outbox and the server disagree.
 pub fn push(tx: &mut dyn Tx, device_id: &str, req: &PushRequest, now: i64) -> Result<PushResponse, ServiceError> {
-    let device = devices::device(tx, device_id)?
+    // Locked: two instances serving overlapping pushes of one device take turns, and the
+    // second sees what the first committed.
+    let device = devices::device_for_update(tx, device_id)?
         .ok_or_else(|| ServiceError::new(ErrorKind::Unauthorized, "unknown_device", "this device is not enrolled"))?;
     let mut last = device.last_seq;
     if let Some(first) = req.ops.first() {
@@ -172,40 +186,42 @@ pub fn push(tx: &mut dyn Tx, device_id: &str, req: &PushRequest, now: i64) -> Re
     let mut results = Vec::with_capacity(req.ops.len());
     for env in &req.ops {
         let seq = env.device_seq as i64;
-        let outcome = if seq <= last {
-            let stored = sync_ops::by_seq(tx, &device.id, seq)?;
-            match stored {
-                Some(s) if s.op_id == env.op_id.to_string() => serde_json::from_str::<OpOutcome>(&s.outcome_json)
-                    .map_err(|e| ServiceError::new(ErrorKind::Internal, "internal", format!("stored result unreadable: {e}")))?,
-                _ => {
-                    return Err(ServiceError::conflict(
-                        "sequence_conflict",
-                        format!("device_seq {seq} was already used by another op; the outbox and the server disagree, re-enrol this device"),
-                    ))
-                }
+        let outcome = match sync_ops::by_op_id(tx, &env.op_id.to_string())? {
+            Some((stored, store)) if store == device.store_code => {
+                last = last.max(seq);
+                serde_json::from_str::<OpOutcome>(&stored.outcome_json).map_err(|e| {
+                    ServiceError::new(ErrorKind::Internal, "internal", format!("stored result unreadable: {e}"))
+                })?
             }
-        } else {
-            if sync_ops::by_op_id(tx, &env.op_id.to_string())?.is_some() {
+            Some(_) => {
                 return Err(ServiceError::conflict(
                     "op_id_reused",
-                    format!("op_id {} was already applied under another sequence number", env.op_id),
-                ));
+                    format!("op_id {} was already used by a device of another store", env.op_id),
+                ))
             }
-            let outcome = apply_new(tx, &device, env, now)?;
-            let json = serde_json::to_string(&outcome)
-                .map_err(|e| ServiceError::new(ErrorKind::Internal, "internal", e.to_string()))?;
-            let record = sync_ops::NewOp {
-                device_id: &device.id,
-                device_seq: seq,
-                op_id: &env.op_id.to_string(),
-                kind: env.op.kind(),
-                staff_id: &env.staff_id,
-                device_time_ms: env.device_time.timestamp_millis(),
-                outcome_json: &json,
-            };
-            sync_ops::insert(tx, &record, now)?;
-            last = seq;
-            outcome
+            None if seq <= last => {
+                return Err(ServiceError::conflict(
+                    "sequence_conflict",
+                    format!("device_seq {seq} was already used by another op; the outbox and the server disagree, re-enrol this device"),
+                ))
+            }
+            None => {
+                let outcome = apply_new(tx, &device, env, now)?;
+                let json = serde_json::to_string(&outcome)
+                    .map_err(|e| ServiceError::new(ErrorKind::Internal, "internal", e.to_string()))?;
+                let record = sync_ops::NewOp {
+                    device_id: &device.id,
+                    device_seq: seq,
+                    op_id: &env.op_id.to_string(),
+                    kind: env.op.kind(),
+                    staff_id: &env.staff_id,
+                    device_time_ms: env.device_time.timestamp_millis(),
+                    outcome_json: &json,
+                };
+                sync_ops::insert(tx, &record, now)?;
+                last = seq;
+                outcome
+            }
         };
         results.push(OpResult { op_id: env.op_id, device_seq: env.device_seq, outcome });
     }

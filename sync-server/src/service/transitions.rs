@@ -17,9 +17,10 @@ use uuid::Uuid;
 /// Fulfillment fee for the store, in basis points of the goods' paid value.
 pub const FULFILLMENT_FEE_BP: i64 = 300;
 
-/// Loads a fulfillment order of the device's store; another store's id is "not found".
+/// Loads a fulfillment order of the device's store for a step, locking it until the
+/// transaction ends; another store's id is "not found".
 pub fn load(tx: &mut dyn Tx, ctx: &OpContext<'_>, id: Uuid) -> Result<FulfillmentRow, ServiceError> {
-    match orders::fulfillment(tx, id)? {
+    match orders::fulfillment_for_update(tx, id)? {
         Some(f) if f.node_code == ctx.store => Ok(f),
         _ => Err(ServiceError::not_found("fulfillment order", id)),
     }
@@ -354,7 +355,8 @@ pub fn record_tracking(
 
 /// HQ/courier callback: a dispatched parcel was delivered.
 pub fn delivered(tx: &mut dyn Tx, id: Uuid, now: i64) -> Result<(), ServiceError> {
-    let mut f = orders::fulfillment(tx, id)?.ok_or_else(|| ServiceError::not_found("fulfillment order", id))?;
+    let mut f =
+        orders::fulfillment_for_update(tx, id)?.ok_or_else(|| ServiceError::not_found("fulfillment order", id))?;
     if f.kind == FulfillmentKind::Pickup {
         return Err(ServiceError::conflict(
             "illegal_transition",

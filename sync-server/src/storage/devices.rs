@@ -1,6 +1,6 @@
 //! Enrollment codes and enrolled devices. Only hashes of codes and tokens are stored.
 
-use super::{StorageError, Tx};
+use super::{Dialect, StorageError, Tx};
 use crate::params;
 use serde::Serialize;
 
@@ -102,6 +102,15 @@ pub fn device_by_token(tx: &mut dyn Tx, token_hash: &str) -> Result<Option<Devic
 /// A device by id.
 pub fn device(tx: &mut dyn Tx, id: &str) -> Result<Option<Device>, StorageError> {
     let sql = format!("SELECT {DEVICE_COLUMNS} FROM device WHERE id = $1");
+    tx.query_opt(&sql, params![id])?.map(|r| device_from_row(&r)).transpose()
+}
+
+/// A device by id, its row locked until the transaction ends (PostgreSQL), so pushes of
+/// one device served by several instances at once run one after the other. SQLite has a
+/// single writer, which serialises them already.
+pub fn device_for_update(tx: &mut dyn Tx, id: &str) -> Result<Option<Device>, StorageError> {
+    let lock = if tx.dialect() == Dialect::Postgres { " FOR UPDATE" } else { "" };
+    let sql = format!("SELECT {DEVICE_COLUMNS} FROM device WHERE id = $1{lock}");
     tx.query_opt(&sql, params![id])?.map(|r| device_from_row(&r)).transpose()
 }
 

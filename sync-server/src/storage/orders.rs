@@ -1,7 +1,7 @@
 //! Orders, fulfillment orders and what hangs off them: hand-overs, returns, attribution,
 //! customer notifications and conflicts flagged for HQ.
 
-use super::{changes, Row, StorageError, Tx};
+use super::{changes, Dialect, Row, StorageError, Tx};
 use crate::params;
 use chrono::{DateTime, Utc};
 use shared::fulfillment::{FulfillmentKind, FulfillmentState};
@@ -249,6 +249,31 @@ fn fulfillment_from_row(r: &Row) -> Result<FulfillmentRow, StorageError> {
 pub fn fulfillment(tx: &mut dyn Tx, id: Uuid) -> Result<Option<FulfillmentRow>, StorageError> {
     let sql = format!("SELECT {FULFILLMENT_COLUMNS} FROM fulfillment_order WHERE id = $1");
     tx.query_opt(&sql, params![id])?.map(|r| fulfillment_from_row(&r)).transpose()
+}
+
+/// A fulfillment order by id, its row locked until the transaction ends (PostgreSQL), so
+/// two steps on one order arriving at once run one after the other and the second sees the
+/// state the first left. SQLite has a single writer, which serialises them already.
+pub fn fulfillment_for_update(tx: &mut dyn Tx, id: Uuid) -> Result<Option<FulfillmentRow>, StorageError> {
+    let sql = format!("SELECT {FULFILLMENT_COLUMNS} FROM fulfillment_order WHERE id = $1{}", row_lock(tx));
+    tx.query_opt(&sql, params![id])?.map(|r| fulfillment_from_row(&r)).transpose()
+}
+
+/// An order's fulfillment orders, their rows locked as in [`fulfillment_for_update`].
+pub fn fulfillments_of_order_for_update(tx: &mut dyn Tx, order_id: Uuid) -> Result<Vec<FulfillmentRow>, StorageError> {
+    let sql = format!(
+        "SELECT {FULFILLMENT_COLUMNS} FROM fulfillment_order WHERE order_id = $1 ORDER BY created_ms, id{}",
+        row_lock(tx)
+    );
+    tx.query(&sql, params![order_id])?.iter().map(fulfillment_from_row).collect()
+}
+
+fn row_lock(tx: &dyn Tx) -> &'static str {
+    if tx.dialect() == Dialect::Postgres {
+        " FOR UPDATE"
+    } else {
+        ""
+    }
 }
 
 /// An order's fulfillment orders.

@@ -20,11 +20,16 @@ fn from_row(r: &super::Row) -> Result<AppliedOp, StorageError> {
     Ok(AppliedOp { device_id: r.text(0)?, device_seq: r.i64(1)?, op_id: r.text(2)?, outcome_json: r.text(3)? })
 }
 
-/// The op stored under `op_id`, from any device.
-pub fn by_op_id(tx: &mut dyn Tx, op_id: &str) -> Result<Option<AppliedOp>, StorageError> {
-    tx.query_opt("SELECT device_id, device_seq, op_id, outcome FROM applied_op WHERE op_id = $1", params![op_id])?
-        .map(|r| from_row(&r))
-        .transpose()
+/// The op stored under `op_id`, from any device, with the store of the device that pushed
+/// it (a device re-enrolled at its store replays its old ops under a new device id).
+pub fn by_op_id(tx: &mut dyn Tx, op_id: &str) -> Result<Option<(AppliedOp, String)>, StorageError> {
+    tx.query_opt(
+        "SELECT a.device_id, a.device_seq, a.op_id, a.outcome, d.store_code
+         FROM applied_op a JOIN device d ON d.id = a.device_id WHERE a.op_id = $1",
+        params![op_id],
+    )?
+    .map(|r| Ok((from_row(&r)?, r.text(4)?)))
+    .transpose()
 }
 
 /// The op a device applied at `seq`.
