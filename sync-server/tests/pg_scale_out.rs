@@ -336,3 +336,134 @@ async fn pg_scale_out_pool_exhaustion_and_database_outage_give_503_and_lose_noth
     assert_eq!(order["fulfillment_orders"][0]["version"], 2, "accepted exactly once");
     audit_clean(&client, &inst.base).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn pg_scale_out_unrelated_open_transactions_do_not_delay_a_change() {
+    let (db, inst) = cluster(2).await;
+    let bases: Vec<String> = inst.iter().map(|i| i.base.clone()).collect();
+    let client = reqwest::Client::new();
+    let token = enrol(&client, &bases[0], "STORE-A").await;
+    let mut cursor = "0".to_string();
+    let mut seen = HashSet::new();
+    pull_until_quiet(&client, &bases, &token, &mut cursor, &mut seen).await;
+
+    // Sessions idle in a transaction that holds a transaction id: one in another database
+    // of the same server, one in ours that never touches the change log.
+    let (ready, ready_rx) = std::sync::mpsc::channel();
+    let (done, done_rx) = std::sync::mpsc::channel::<()>();
+    let idle = std::thread::spawn(move || {
+        let mut clients: Vec<postgres::Client> = [common::postgres_admin_url(), db.url.clone()]
+            .iter()
+            .map(|url| postgres::Client::connect(url, postgres::NoTls).unwrap())
+            .collect();
+        let mut open = Vec::new();
+        for c in clients.iter_mut() {
+            let mut t = c.transaction().unwrap();
+            t.query_one("SELECT pg_current_xact_id()::text", &[]).unwrap();
+            open.push(t);
+        }
+        ready.send(()).unwrap();
+        done_rx.recv().unwrap();
+        drop(open);
+        db
+    });
+    ready_rx.recv().unwrap();
+    for (i, base) in bases.iter().enumerate() {
+        let (s, o) = post(
+            &client,
+            base,
+            "/api/v1/orders",
+            ADMIN,
+            &order(&format!("TM-NOW-{i}"), "pickup", Some("STORE-A"), &[("SKU-2", 1)]),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED, "{o}");
+        let fo = format!("fulfillment_order:{}", o["fulfillment_orders"][0]["id"].as_str().unwrap());
+        // Visible to the very next pull, on either instance.
+        seen.clear();
+        pull_until_quiet(&client, &bases[i..=i], &token, &mut cursor, &mut seen).await;
+        assert!(seen.contains(&fo), "the change waited for unrelated transactions: saw {seen:?}");
+    }
+    done.send(()).unwrap();
+    let _db = idle.join().unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn pg_scale_out_an_endless_aisle_order_that_loses_a_stock_race_is_retried_by_the_server() {
+    let (db, inst) = cluster(1).await;
+    let base = inst[0].base.clone();
+    let client = reqwest::Client::new();
+    let token = enrol(&client, &base, "STORE-A").await;
+    // Another transaction takes STORE-B's SKU-3 (the nearest stock) while the order is
+    // being routed: it holds the balance row until the push waits for it, then commits.
+    let url = db.url.clone();
+    let (took, took_rx) = std::sync::mpsc::channel();
+    let (commit, commit_rx) = std::sync::mpsc::channel::<()>();
+    let rival = std::thread::spawn(move || {
+        let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+        let mut t = c.transaction().unwrap();
+        t.execute(
+            "UPDATE stock_balance SET locked = locked + 4 WHERE node_code = 'STORE-B' AND sku_code = 'SKU-3'",
+            &[],
+        )
+        .unwrap();
+        took.send(()).unwrap();
+        commit_rx.recv().unwrap();
+        t.commit().unwrap();
+    });
+    took_rx.recv().unwrap();
+    let place = batch(
+        1,
+        "STORE-A-A",
+        vec![json!({
+            "kind": "PlaceOrder", "order_id": uuid::Uuid::now_v7(), "fulfillment": "ship",
+            "customer": { "name": "李四", "phone": "13900001234", "address": "上海市黄浦区", "location": { "lat": 31.23, "lon": 121.47 } },
+            "lines": [{ "sku_code": "SKU-3", "qty": 1, "unit_price": 59900, "discount": 0 }],
+        })],
+    );
+    let pushing = {
+        let (client, base, token, place) = (client.clone(), base.clone(), token.clone(), place.clone());
+        tokio::spawn(async move { post(&client, &base, "/api/v1/sync/push", &token, &place).await })
+    };
+    // Wait (bounded) until the push is blocked on the balance row, then let the rival commit.
+    let url = db.url.clone();
+    let blocked = tokio::task::spawn_blocking(move || {
+        let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+        for _ in 0..200 {
+            let n: i64 = c
+                .query_one("SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'", &[])
+                .unwrap()
+                .get(0);
+            if n > 0 {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        false
+    })
+    .await
+    .unwrap();
+    commit.send(()).unwrap();
+    rival.join().unwrap();
+    assert!(blocked, "the push never waited for the rival's row; the race was not staged");
+    let (s, r) = pushing.await.unwrap();
+    assert_eq!(s, StatusCode::OK, "{r}");
+    assert_eq!(r["results"][0]["outcome"]["status"], "applied", "routed to the stock still held elsewhere: {r}");
+    // A replay answers the same.
+    let (_, again) = post(&client, &base, "/api/v1/sync/push", &token, &place).await;
+    assert_eq!(again, r);
+    let (_, wh) = get(&client, &base, "/api/v1/stock?node=WH-1&sku=SKU-3", ADMIN).await;
+    assert_eq!(wh[0]["reserved"], 1, "{wh}");
+    let url = db.url.clone();
+    std::thread::spawn(move || {
+        let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+        c.execute(
+            "UPDATE stock_balance SET locked = locked - 4 WHERE node_code = 'STORE-B' AND sku_code = 'SKU-3'",
+            &[],
+        )
+        .unwrap();
+    })
+    .join()
+    .unwrap();
+    audit_clean(&client, &base).await;
+}

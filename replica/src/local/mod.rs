@@ -130,6 +130,19 @@ impl Replica {
         Ok(())
     }
 
+    /// Starts the store's download again from cursor 0 (the server no longer knows this
+    /// device's cursor). The first bootstrap page then replaces every server-owned table,
+    /// so nothing the restored server no longer has lingers; the outbox, the inbox and pick
+    /// progress stay, and unsent ops are applied again on top.
+    pub fn restart_bootstrap(&self) -> Result<()> {
+        let mut db = self.db();
+        let tx = db.transaction()?;
+        Self::set_meta(&tx, "cursor", shared::protocol::BOOTSTRAP_CURSOR)?;
+        Self::set_meta(&tx, "rebootstrap", "1")?;
+        tx.commit()?;
+        Ok(())
+    }
+
     /// Renumbers the outbox 1..=n in its order; returns n.
     fn renumber_outbox(tx: &Connection) -> Result<i64> {
         let rows: Vec<(String, String, String, String, Option<String>)> = {

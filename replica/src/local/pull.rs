@@ -16,6 +16,13 @@ impl Replica {
         let store =
             Self::meta(&db, "store")?.and_then(|s| serde_json::from_str::<shared::node::Node>(&s).ok()).map(|n| n.code);
         let tx = db.transaction()?;
+        if page.bootstrap.is_some() && Self::meta(&tx, "rebootstrap")?.is_some() {
+            tx.execute_batch(
+                "DELETE FROM node; DELETE FROM style; DELETE FROM sku; DELETE FROM bundle; DELETE FROM staff;
+                 DELETE FROM stock_server; DELETE FROM stock_local; DELETE FROM fulfillment_server;
+                 DELETE FROM fulfillment_local; DELETE FROM availability; DELETE FROM meta WHERE key IN ('rebootstrap', 'availability_as_of');",
+            )?;
+        }
         let mut touched_orders = HashSet::new();
         let mut touched_stock = HashSet::new();
         for c in &page.changes {

@@ -157,8 +157,21 @@ impl SyncEngine {
             let pending = self.replica.pending_count()?;
             self.update(|s| s.pending_ops = pending);
         }
+        let mut restarted = false;
         for _ in 0..100_000 {
-            let page = client.pull(&token, &self.replica.cursor()?).await?;
+            let page = match client.pull(&token, &self.replica.cursor()?).await {
+                // The server does not know this cursor (HQ restored an older backup): the
+                // store's data is downloaded again; unsent work stays in the outbox.
+                Err(ReplicaError::Server { code, message, .. })
+                    if !restarted && (code == "cursor_ahead" || code == "invalid_cursor") =>
+                {
+                    tracing::warn!(%code, %message, "the server does not know this device's cursor; downloading the store's data again");
+                    self.replica.restart_bootstrap()?;
+                    restarted = true;
+                    continue;
+                }
+                other => other?,
+            };
             self.replica.apply_pull(&page)?;
             report.pulled += page.changes.len();
             if let Some(b) = page.bootstrap {

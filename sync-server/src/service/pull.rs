@@ -54,6 +54,23 @@ fn parse(cursor: &str) -> Result<Cursor, ServiceError> {
     Err(bad_cursor())
 }
 
+/// A cursor beyond the end of the log was not issued by this database as it is now: HQ
+/// restored an older backup, or the device talks to another server. Serving it would answer
+/// "nothing new" for ever while the device misses everything, so the device must start over.
+fn check_not_ahead(tx: &mut dyn Tx, at: Position) -> Result<(), ServiceError> {
+    let end = changes::horizon(tx)?;
+    if at > end {
+        return Err(ServiceError::conflict(
+            "cursor_ahead",
+            format!(
+                "the device has seen changes up to {}/{} but this server's change log ends at {}/{} (was HQ's database restored from a backup?); pull again from cursor 0",
+                at.tx, at.seq, end.tx, end.seq
+            ),
+        ));
+    }
+    Ok(())
+}
+
 fn changes_cursor(at: Position) -> String {
     format!("c/{}/{}", at.tx, at.seq)
 }
@@ -66,6 +83,8 @@ pub fn pull(tx: &mut dyn Tx, store: &str, cursor: &str, limit: u32) -> Result<Pu
         Cursor::Bootstrap { mut at, done, section, after } => {
             if at.seq < 0 {
                 at = changes::horizon(tx)?;
+            } else {
+                check_not_ahead(tx, at)?;
             }
             let total = bootstrap_total(tx, store)?;
             let (changes, next) = bootstrap_page(tx, store, section, &after, limit)?;
@@ -84,6 +103,7 @@ pub fn pull(tx: &mut dyn Tx, store: &str, cursor: &str, limit: u32) -> Result<Pu
             })
         }
         Cursor::Changes { at } => {
+            check_not_ahead(tx, at)?;
             let logged = changes::after(tx, store, at, limit)?;
             let has_more = logged.len() as u32 == limit;
             let next = logged.last().map(|l| l.position).unwrap_or(at);

@@ -2,7 +2,10 @@
 //!
 //! Pull serves the *current* state of every entity logged after the device's cursor, so an
 //! entity that changed five times is sent once. Positions are `(tx, seq)`; on SQLite `tx`
-//! is always 0 because a single writer commits in `seq` order.
+//! is always 0 because a single writer commits in `seq` order. On PostgreSQL several
+//! writers commit in any order, so `tx` is a commit number given after the commit (see
+//! [`position_committed`]); rows still without one are not served yet. Nothing outside this
+//! database (another database's transactions on the same server) delays them.
 
 use super::{Dialect, StorageError, Tx};
 use crate::params;
@@ -77,27 +80,40 @@ pub fn record(tx: &mut dyn Tx, scope: &str, entity: Entity, key: &str) -> Result
     Ok(())
 }
 
-/// Rows with `tx` below this are final: their transactions have all ended, so no row can
-/// still appear among them. On SQLite (one writer) every committed row is final.
-fn final_below(tx: &mut dyn Tx) -> Result<i64, StorageError> {
-    match tx.dialect() {
-        Dialect::Sqlite => Ok(i64::MAX),
-        Dialect::Postgres => {
-            let r = tx.query_opt("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint", params![])?;
-            r.map(|r| r.i64(0)).transpose()?.ok_or_else(|| StorageError::Decode("no snapshot".into()))
-        }
+/// PostgreSQL: gives every committed row still without a position the next commit number.
+/// Run in a transaction of its own right after a write commits (and by a periodic sweep);
+/// the advisory lock is held until this transaction commits, so numbers become visible in
+/// order and a reader never sees a later one before an earlier one. SQLite (one writer)
+/// numbers rows as they are written.
+pub fn position_committed(tx: &mut dyn Tx) -> Result<(), StorageError> {
+    if tx.dialect() != Dialect::Postgres
+        || tx.query_opt("SELECT seq FROM change_log WHERE tx IS NULL LIMIT 1", params![])?.is_none()
+    {
+        return Ok(());
     }
+    tx.exec("SELECT pg_advisory_xact_lock(727211)", params![])?;
+    let n = tx
+        .query_opt("SELECT nextval('change_log_commit')", params![])?
+        .map(|r| r.i64(0))
+        .transpose()?
+        .ok_or_else(|| StorageError::Decode("no commit number".into()))?;
+    tx.exec("UPDATE change_log SET tx = $1 WHERE tx IS NULL", params![n])?;
+    Ok(())
 }
 
-/// The latest position a reader may safely start after: nothing at or before it can
-/// still appear later.
+/// The end of the log as this transaction sees it: nothing at or before it can still
+/// appear later, so a reader may start after it, and no cursor this server issued is
+/// beyond it.
 pub fn horizon(tx: &mut dyn Tx) -> Result<Position, StorageError> {
     match tx.dialect() {
         Dialect::Sqlite => {
             let r = tx.query_opt("SELECT COALESCE(MAX(seq), 0) FROM change_log", params![])?;
             Ok(Position { tx: 0, seq: r.map(|r| r.i64(0)).transpose()?.unwrap_or(0) })
         }
-        Dialect::Postgres => Ok(Position { tx: final_below(tx)? - 1, seq: i64::MAX }),
+        Dialect::Postgres => {
+            let r = tx.query_opt("SELECT CAST(COALESCE(MAX(tx), 0) AS BIGINT) FROM change_log", params![])?;
+            Ok(Position { tx: r.map(|r| r.i64(0)).transpose()?.unwrap_or(0), seq: i64::MAX })
+        }
     }
 }
 
@@ -114,12 +130,11 @@ pub struct Logged {
 
 /// Changes in `scope` or global after `after`, up to `limit`, in order.
 pub fn after(tx: &mut dyn Tx, scope: &str, after: Position, limit: u32) -> Result<Vec<Logged>, StorageError> {
-    let below = final_below(tx)?;
     let rows = tx.query(
         "SELECT tx, seq, entity, entity_key FROM change_log
-         WHERE scope IN ($1, '*') AND (tx > $2 OR (tx = $2 AND seq > $3)) AND tx < $5
+         WHERE scope IN ($1, '*') AND tx IS NOT NULL AND (tx > $2 OR (tx = $2 AND seq > $3))
          ORDER BY tx, seq LIMIT $4",
-        params![scope, after.tx, after.seq, limit, below],
+        params![scope, after.tx, after.seq, limit],
     )?;
     rows.iter()
         .map(|r| {
@@ -135,14 +150,13 @@ pub fn after(tx: &mut dyn Tx, scope: &str, after: Position, limit: u32) -> Resul
 
 /// Scopes with changes after `after`, and the newest position seen (for SSE pokes).
 pub fn scopes_changed_since(tx: &mut dyn Tx, after: Position) -> Result<(Vec<String>, Position), StorageError> {
-    let below = final_below(tx)?;
     let scopes = tx.query(
-        "SELECT DISTINCT scope FROM change_log WHERE (tx > $1 OR (tx = $1 AND seq > $2)) AND tx < $3",
-        params![after.tx, after.seq, below],
+        "SELECT DISTINCT scope FROM change_log WHERE tx IS NOT NULL AND (tx > $1 OR (tx = $1 AND seq > $2))",
+        params![after.tx, after.seq],
     )?;
     let newest = tx.query_opt(
-        "SELECT tx, seq FROM change_log WHERE (tx > $1 OR (tx = $1 AND seq > $2)) AND tx < $3 ORDER BY tx DESC, seq DESC LIMIT 1",
-        params![after.tx, after.seq, below],
+        "SELECT tx, seq FROM change_log WHERE tx IS NOT NULL AND (tx > $1 OR (tx = $1 AND seq > $2)) ORDER BY tx DESC, seq DESC LIMIT 1",
+        params![after.tx, after.seq],
     )?;
     let newest = match newest {
         Some(r) => Position { tx: r.i64(0)?, seq: r.i64(1)? },

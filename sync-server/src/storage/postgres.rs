@@ -24,7 +24,10 @@ pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 /// Attempts for a transaction that lost a race.
 const ATTEMPTS: u32 = 5;
 
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("migrations/postgres/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("migrations/postgres/0001_init.sql")),
+    (3, include_str!("migrations/postgres/0003_change_log_commit_order.sql")),
+];
 
 struct Conn {
     client: Client,
@@ -166,7 +169,9 @@ impl PgStorage {
         let mut first = pool.connect()?;
         migrate(&mut first)?;
         pool.give_back(first);
-        Ok(PgStorage { pool: Arc::new(pool) })
+        let pool = Arc::new(pool);
+        spawn_sweep(Arc::downgrade(&pool));
+        Ok(PgStorage { pool })
     }
 
     fn run(&self, job: Job, write: bool) -> StorageFuture {
@@ -230,13 +235,49 @@ fn run_once(conn: &mut Conn, job: &mut Job, write: bool) -> Result<(), StorageEr
         }
     };
     match outcome {
-        Ok(Outcome::Commit) if write => t.commit().map_err(map_err),
+        Ok(Outcome::Commit) if write => {
+            t.commit().map_err(map_err)?;
+            // The change-log rows just committed get their positions now, so devices see
+            // them at once; if this fails, the periodic sweep does it.
+            if let Err(e) = position_changes(conn) {
+                tracing::warn!(error = %e, "could not position new change-log rows; the sweep will");
+            }
+            Ok(())
+        }
         Ok(_) => t.rollback().map_err(map_err),
         Err(e) => {
             let _ = t.rollback();
             Err(e)
         }
     }
+}
+
+/// Gives committed change-log rows their positions, in a small transaction of its own.
+fn position_changes(conn: &mut Conn) -> Result<(), StorageError> {
+    let Conn { client, statements } = conn;
+    let mut t = client.build_transaction().isolation_level(IsolationLevel::ReadCommitted).start().map_err(map_err)?;
+    super::changes::position_committed(&mut PgTx { t: &mut t, statements })?;
+    t.commit().map_err(map_err)
+}
+
+/// How often the sweep positions change-log rows a writer committed but did not position
+/// (it died or lost its connection in between).
+const SWEEP_INTERVAL: Duration = Duration::from_millis(500);
+
+/// Runs the sweep on a thread of its own until the storage is dropped. It borrows a pooled
+/// connection only when one is free, so it never holds up requests.
+fn spawn_sweep(pool: std::sync::Weak<Pool>) {
+    std::thread::spawn(move || loop {
+        std::thread::sleep(SWEEP_INTERVAL);
+        let Some(pool) = pool.upgrade() else { return };
+        let Ok(_permit) = pool.permits.try_acquire() else { continue };
+        if let Ok(mut conn) = pool.take() {
+            if let Err(e) = position_changes(&mut conn) {
+                tracing::debug!(error = %e, "change-log sweep failed; will retry");
+            }
+            pool.give_back(conn);
+        }
+    });
 }
 
 impl Storage for PgStorage {

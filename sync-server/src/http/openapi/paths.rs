@@ -213,6 +213,7 @@ fn operations() -> Vec<Operation> {
         responses: vec![
             ("200", json_response("A page of changes and the next cursor.", sref("PullResponse"))),
             ("400", error("invalid_query: cursor missing, limit not an unsigned integer, or an unknown parameter; invalid_cursor: not a cursor this server issued, pull again from `0`; or unsupported_protocol_version: update the app.")),
+            ("409", error("cursor_ahead: the cursor is beyond the end of this server's change log (HQ restored an older backup, or the device talks to another server); pull again from `0`.")),
         ],
     },
         Operation {
