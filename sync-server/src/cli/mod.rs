@@ -10,6 +10,7 @@ use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// HQ sync server for the omnichannel store app.
 #[derive(Parser, Debug)]
@@ -35,6 +36,8 @@ enum Command {
         /// Token HQ/ERP callers send as 'Authorization: Bearer'.
         #[arg(long, env = "SYNC_ADMIN_TOKEN", hide_env_values = true)]
         admin_token: Option<String>,
+        #[command(flatten)]
+        limits: LimitArgs,
     },
     /// Print a one-time enrollment code (and its QR) for a store's device.
     Enroll {
@@ -69,6 +72,63 @@ enum Command {
         /// Device id (see GET /api/v1/devices).
         id: String,
     },
+}
+
+/// What one client may hold of the server, and how many failed credential checks it gets.
+#[derive(clap::Args, Debug, Clone, PartialEq, Eq)]
+pub struct LimitArgs {
+    /// Seconds a client has to send a request's headers; idle connections close after it too.
+    #[arg(long, env = "SYNC_HEADER_TIMEOUT_SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    header_timeout_secs: u64,
+    /// Seconds a request body has to arrive in full once the server reads it (408 after).
+    #[arg(long, env = "SYNC_BODY_TIMEOUT_SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    body_timeout_secs: u64,
+    /// Most connections open at once; more clients wait until one closes.
+    #[arg(long, env = "SYNC_MAX_CONNECTIONS", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    max_connections: u64,
+    /// Failed credential checks (unknown enrollment code, admin or device token) one
+    /// address may make per window before it gets 429 (0: no limit).
+    #[arg(long, env = "SYNC_AUTH_FAILURES_PER_SOURCE", default_value_t = 10)]
+    auth_failures_per_source: u32,
+    /// Failed attempts one enrollment code may take per window before it gets 429 (0: no limit).
+    #[arg(long, env = "SYNC_AUTH_FAILURES_PER_CODE", default_value_t = 5)]
+    auth_failures_per_code: u32,
+    /// Seconds a failed credential check counts for.
+    #[arg(long, env = "SYNC_AUTH_WINDOW_SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    auth_window_secs: u64,
+}
+
+impl Default for LimitArgs {
+    fn default() -> Self {
+        use crate::http::{rate_limit, serve};
+        LimitArgs {
+            header_timeout_secs: serve::DEFAULT_HEADER_TIMEOUT.as_secs(),
+            body_timeout_secs: serve::DEFAULT_BODY_TIMEOUT.as_secs(),
+            max_connections: serve::DEFAULT_MAX_CONNECTIONS as u64,
+            auth_failures_per_source: rate_limit::DEFAULT_PER_SOURCE,
+            auth_failures_per_code: rate_limit::DEFAULT_PER_CODE,
+            auth_window_secs: rate_limit::DEFAULT_WINDOW.as_secs(),
+        }
+    }
+}
+
+impl LimitArgs {
+    fn serve_limits(&self) -> crate::http::serve::ServeLimits {
+        crate::http::serve::ServeLimits {
+            header_timeout: Duration::from_secs(self.header_timeout_secs),
+            body_timeout: Duration::from_secs(self.body_timeout_secs),
+            max_connections: self.max_connections as usize,
+        }
+    }
+
+    fn auth_limits(&self) -> crate::http::rate_limit::Limits {
+        crate::http::rate_limit::Limits {
+            window: Duration::from_secs(self.auth_window_secs),
+            per_source: self.auth_failures_per_source,
+            per_code: self.auth_failures_per_code,
+            ..Default::default()
+        }
+    }
 }
 
 struct Settings {
@@ -108,14 +168,22 @@ async fn enrollment_code(storage: &dyn Storage, store: &str, public_url: &str) -
 }
 
 async fn serve(storage: Arc<dyn Storage>, listen: &str, admin_token: &str) -> anyhow::Result<()> {
-    let app = crate::app(storage, admin_token);
+    serve_with(storage, listen, admin_token, &LimitArgs::default()).await
+}
+
+async fn serve_with(
+    storage: Arc<dyn Storage>,
+    listen: &str,
+    admin_token: &str,
+    limits: &LimitArgs,
+) -> anyhow::Result<()> {
+    let app = crate::app_with(storage, admin_token, limits.auth_limits());
     let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
     tracing::info!(address = %listener.local_addr()?, "sync server listening");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
+    crate::http::serve::serve(listener, app, limits.serve_limits(), async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await;
     Ok(())
 }
 
@@ -137,7 +205,7 @@ pub fn main() -> anyhow::Result<()> {
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let s = settings(&cli)?;
     match cli.command {
-        Command::Serve { listen, admin_token } => {
+        Command::Serve { listen, admin_token, limits } => {
             let listen = listen.or(s.file.listen.clone()).unwrap_or_else(|| DEFAULT_LISTEN.to_string());
             let Some(token) = admin_token.or(s.file.admin_token.clone()) else {
                 bail!("no admin token: pass --admin-token, set SYNC_ADMIN_TOKEN or admin_token in the config file (HQ and ERP callers need it)");
@@ -145,7 +213,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             if token.len() < 16 {
                 bail!("the admin token is too short: use at least 16 characters");
             }
-            serve(open(&s.database)?, &listen, &token).await
+            serve_with(open(&s.database)?, &listen, &token, &limits).await
         }
         Command::Enroll { store, public_url } => {
             let url = public_url.or(s.file.public_url.clone()).unwrap_or_else(|| format!("http://{DEFAULT_LISTEN}"));
@@ -165,5 +233,34 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("Device {id} revoked: its token no longer works.");
             Ok(())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn serve_limits(args: &[&str]) -> Result<LimitArgs, clap::Error> {
+        let cli = Cli::try_parse_from(["sync-server", "serve"].iter().chain(args))?;
+        match cli.command {
+            Command::Serve { limits, .. } => Ok(limits),
+            _ => unreachable!("parsed serve"),
+        }
+    }
+
+    #[test]
+    fn serve_limits_default_to_the_documented_values_and_refuse_zero_timeouts() {
+        let limits = serve_limits(&[]).unwrap();
+        assert_eq!(limits, LimitArgs::default());
+        assert_eq!(limits.serve_limits(), crate::http::serve::ServeLimits::default());
+        assert_eq!(limits.auth_limits(), crate::http::rate_limit::Limits::default());
+        let set =
+            serve_limits(&["--body-timeout-secs", "5", "--max-connections", "3", "--auth-failures-per-code", "0"])
+                .unwrap();
+        assert_eq!(set.serve_limits().body_timeout, Duration::from_secs(5));
+        assert_eq!(set.serve_limits().max_connections, 3);
+        assert_eq!(set.auth_limits().per_code, 0);
+        assert!(serve_limits(&["--header-timeout-secs", "0"]).is_err());
+        assert!(serve_limits(&["--max-connections", "0"]).is_err());
     }
 }

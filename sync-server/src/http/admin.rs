@@ -1,11 +1,11 @@
 //! HQ and ERP endpoints (admin token): master data, stock, orders, devices, follow-ups.
 
 use super::auth::Admin;
-use super::error::{parse_id, ApiError, ApiJson, ApiQuery};
+use super::error::{parse_id, ApiError, ApiJson, ApiPath, ApiQuery};
 use super::AppState;
-use crate::service::{self, enroll, intake, now_ms, stock};
+use crate::service::{self, enroll, intake, now_ms, stock, ErrorKind, ServiceError};
 use crate::storage::{devices, followups, ledger};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -61,7 +61,7 @@ pub async fn hold(_: Admin, State(s): State<AppState>, ApiJson(req): ApiJson<Res
     }
 }
 
-pub async fn release(_: Admin, State(s): State<AppState>, Path(id): Path<String>) -> ApiResult {
+pub async fn release(_: Admin, State(s): State<AppState>, ApiPath(id): ApiPath<String>) -> ApiResult {
     ok(service::write(s.storage.as_ref(), move |tx| stock::release_hold(tx, &id)).await?)
 }
 
@@ -75,17 +75,17 @@ pub async fn intake(_: Admin, State(s): State<AppState>, ApiJson(input): ApiJson
     }
 }
 
-pub async fn order(_: Admin, State(s): State<AppState>, Path(id): Path<String>) -> ApiResult {
+pub async fn order(_: Admin, State(s): State<AppState>, ApiPath(id): ApiPath<String>) -> ApiResult {
     let id = parse_id("order", &id)?;
     ok(service::read(s.storage.as_ref(), move |tx| intake::order_view(tx, id)).await?)
 }
 
-pub async fn cancel(_: Admin, State(s): State<AppState>, Path(id): Path<String>) -> ApiResult {
+pub async fn cancel(_: Admin, State(s): State<AppState>, ApiPath(id): ApiPath<String>) -> ApiResult {
     let id = parse_id("order", &id)?;
     ok(service::write(s.storage.as_ref(), move |tx| intake::cancel(tx, id)).await?)
 }
 
-pub async fn delivered(_: Admin, State(s): State<AppState>, Path(id): Path<String>) -> ApiResult {
+pub async fn delivered(_: Admin, State(s): State<AppState>, ApiPath(id): ApiPath<String>) -> ApiResult {
     let id = parse_id("fulfillment order", &id)?;
     service::write(s.storage.as_ref(), move |tx| crate::service::delivered(tx, id, now_ms())).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
@@ -113,7 +113,7 @@ pub async fn devices(_: Admin, State(s): State<AppState>, ApiQuery(q): ApiQuery<
     ok(service::read(s.storage.as_ref(), move |tx| Ok(devices::devices(tx, q.store.as_deref())?)).await?)
 }
 
-pub async fn revoke(_: Admin, State(s): State<AppState>, Path(id): Path<String>) -> ApiResult {
+pub async fn revoke(_: Admin, State(s): State<AppState>, ApiPath(id): ApiPath<String>) -> ApiResult {
     let found = service::write(s.storage.as_ref(), {
         let id = id.clone();
         move |tx| Ok(devices::revoke_device(tx, &id, now_ms())?)
@@ -131,12 +131,67 @@ pub struct LimitQuery {
     limit: Option<u32>,
 }
 
-pub async fn conflicts(_: Admin, State(s): State<AppState>, ApiQuery(q): ApiQuery<LimitQuery>) -> ApiResult {
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConflictsQuery {
+    limit: Option<u32>,
+    status: Option<ConflictStatus>,
+}
+
+#[derive(Deserialize, Clone, Copy)]
+#[serde(rename_all = "snake_case")]
+enum ConflictStatus {
+    Open,
+    Resolved,
+    All,
+}
+
+pub async fn conflicts(_: Admin, State(s): State<AppState>, ApiQuery(q): ApiQuery<ConflictsQuery>) -> ApiResult {
     let limit = q.limit.unwrap_or(100).clamp(1, 1000);
-    ok(service::read(s.storage.as_ref(), move |tx| Ok(followups::open_conflicts(tx, limit)?)).await?)
+    let resolved = match q.status.unwrap_or(ConflictStatus::Open) {
+        ConflictStatus::Open => Some(false),
+        ConflictStatus::Resolved => Some(true),
+        ConflictStatus::All => None,
+    };
+    ok(service::read(s.storage.as_ref(), move |tx| Ok(followups::follow_ups(tx, resolved, limit)?)).await?)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResolveRequest {
+    note: String,
+}
+
+pub async fn resolve_conflict(
+    _: Admin,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(body): ApiJson<ResolveRequest>,
+) -> ApiResult {
+    let n: i64 =
+        id.parse().ok().filter(|n| *n > 0).ok_or_else(|| ApiError(ServiceError::not_found("conflict", &id)))?;
+    ok(service::write(s.storage.as_ref(), move |tx| service::follow_ups::resolve(tx, n, &body.note, now_ms())).await?)
 }
 
 pub async fn claim_notifications(_: Admin, State(s): State<AppState>, ApiQuery(q): ApiQuery<LimitQuery>) -> ApiResult {
     let limit = q.limit.unwrap_or(100).clamp(1, 1000);
     ok(service::write(s.storage.as_ref(), move |tx| Ok(followups::claim_notifications(tx, limit, now_ms())?)).await?)
+}
+
+/// The gateway acknowledges a notification it took: it is not handed out again and its
+/// secrets are erased.
+pub async fn ack_notification(
+    _: Admin,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+) -> Result<StatusCode, ApiError> {
+    let n: i64 = id.parse().ok().filter(|n| *n > 0).ok_or_else(|| {
+        ApiError(ServiceError::new(ErrorKind::NotFound, "not_found", format!("notification {id:?} was not found")))
+    })?;
+    let found = service::write(s.storage.as_ref(), move |tx| Ok(followups::ack_notification(tx, n, now_ms())?)).await?;
+    if found {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError(ServiceError::not_found("notification", n)))
+    }
 }

@@ -28,8 +28,11 @@ impl FromRequestParts<AppState> for Admin {
                 "send the HQ admin token as 'Authorization: Bearer <token>'",
             ));
         };
+        let from = source(parts);
+        state.limiter.check(from, None, Instant::now()).map_err(rate_limited)?;
         let ok: bool = token_digest(token).as_bytes().ct_eq(state.admin_token_digest.as_bytes()).into();
         if !ok {
+            state.limiter.failed(from, None, Instant::now());
             return Err(error_response(
                 StatusCode::UNAUTHORIZED,
                 "invalid_token",
@@ -54,9 +57,18 @@ impl FromRequestParts<AppState> for DeviceAuth {
                 "this call needs the device token: enrol the device first",
             ));
         };
-        service::read(state.storage.as_ref(), move |tx| enroll::authenticate(tx, &token))
-            .await
-            .map(DeviceAuth)
-            .map_err(|e| ApiError(e).into_response())
+        let from = source(parts);
+        state.limiter.check(from, None, Instant::now()).map_err(rate_limited)?;
+        match service::read(state.storage.as_ref(), move |tx| enroll::authenticate(tx, &token)).await {
+            Ok(device) => Ok(DeviceAuth(device)),
+            Err(e) => {
+                // An unknown token is a guess; a revoked device's token is a real one, still
+                // tried by a device HQ cut off, and must not lock out its store's address.
+                if e.code == "invalid_token" {
+                    state.limiter.failed(from, None, Instant::now());
+                }
+                Err(ApiError(e).into_response())
+            }
+        }
     }
 }

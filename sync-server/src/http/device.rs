@@ -1,7 +1,7 @@
 //! Store-device endpoints: enrollment, push, pull and change pokes.
 
-use super::auth::DeviceAuth;
-use super::error::{ApiError, ApiJson, ApiQuery};
+use super::auth::{DeviceAuth, Source};
+use super::error::{rate_limited, ApiError, ApiJson, ApiQuery};
 use super::AppState;
 use crate::service::{self, enroll, now_ms, pull, push};
 use axum::extract::State;
@@ -12,12 +12,27 @@ use futures_util::StreamExt;
 use serde::Deserialize;
 use shared::protocol::{AvailabilityPage, EnrollRequest, NetworkAvailability, PushRequest, SSE_EVENT_CHANGED};
 use std::convert::Infallible;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio_stream::wrappers::BroadcastStream;
 
-pub async fn enroll(State(s): State<AppState>, ApiJson(req): ApiJson<EnrollRequest>) -> Result<Response, ApiError> {
-    let r = service::write(s.storage.as_ref(), move |tx| enroll::enroll(tx, &req, now_ms())).await?;
-    Ok((axum::http::StatusCode::CREATED, Json(r)).into_response())
+pub async fn enroll(
+    State(s): State<AppState>,
+    Source(from): Source,
+    ApiJson(req): ApiJson<EnrollRequest>,
+) -> Result<Response, ApiError> {
+    if let Err(retry) = s.limiter.check(from, Some(&req.code), Instant::now()) {
+        return Ok(rate_limited(retry));
+    }
+    let code = req.code.clone();
+    match service::write(s.storage.as_ref(), move |tx| enroll::enroll(tx, &req, now_ms())).await {
+        Ok(r) => Ok((axum::http::StatusCode::CREATED, Json(r)).into_response()),
+        Err(e) => {
+            if e.code == "invalid_enrollment_code" {
+                s.limiter.failed(from, Some(&code), Instant::now());
+            }
+            Err(ApiError(e))
+        }
+    }
 }
 
 pub async fn push(

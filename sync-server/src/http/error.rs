@@ -80,10 +80,51 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
                     "the request body is larger than this endpoint accepts; send it in smaller parts",
                 ))
             }
+            Err(r) if is_body_timeout(&r) => return Err(body_timeout()),
             Err(r) => return Err(error_response(StatusCode::BAD_REQUEST, "unreadable_body", r.body_text())),
         };
         parse_object(&bytes).map(ApiJson)
     }
+}
+
+/// Whether `e` or an error it wraps is an `E`.
+fn caused_by<E: std::error::Error + 'static>(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next = Some(e);
+    while let Some(e) = next {
+        if e.is::<E>() {
+            return true;
+        }
+        next = e.source();
+    }
+    false
+}
+
+/// Whether a body-read error is the request body's deadline passing (see [`super::serve`]).
+pub fn is_body_timeout(e: &(dyn std::error::Error + 'static)) -> bool {
+    caused_by::<super::serve::BodyTimeout>(e)
+}
+
+/// 408 for a body that did not arrive in time; the connection is closed after it.
+pub fn body_timeout() -> Response {
+    let mut resp = error_response(
+        StatusCode::REQUEST_TIMEOUT,
+        "body_timeout",
+        "the request body did not arrive in time; send the request again in one go",
+    );
+    resp.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+    resp
+}
+
+/// 429 for a caller that failed too many credential checks.
+pub fn rate_limited(retry: super::rate_limit::RetryAfter) -> Response {
+    let seconds = retry.seconds();
+    let mut resp = error_response(
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+        format!("too many failed credential checks from here or on this code; retry after {seconds} s"),
+    );
+    resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    resp
 }
 
 #[allow(clippy::result_large_err)] // a rejection is a response by axum's design
@@ -132,7 +173,148 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
     }
 }
 
+/// Path parameters whose rejections are API errors (e.g. a segment that is not UTF-8).
+pub struct ApiPath<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(v)) => Ok(ApiPath(v)),
+            Err(r) if r.status().is_server_error() => {
+                Err(error_response(StatusCode::INTERNAL_SERVER_ERROR, "internal", r.body_text()))
+            }
+            Err(r) => Err(error_response(
+                StatusCode::BAD_REQUEST,
+                "invalid_path",
+                format!("{}; percent-encode the id's UTF-8 bytes", r.body_text()),
+            )),
+        }
+    }
+}
+
+/// The code and advice for an error status whose body the framework wrote.
+fn status_code_and_advice(status: StatusCode) -> (&'static str, &'static str) {
+    match status.as_u16() {
+        400 => ("bad_request", "the request is malformed; see /api/v1/openapi.json"),
+        401 => ("unauthorized", "send the credential as 'Authorization: Bearer <token>'"),
+        403 => ("forbidden", "this credential may not do that"),
+        404 => ("not_found", "no such endpoint or item; see /api/v1/openapi.json"),
+        405 => ("method_not_allowed", "this endpoint does not accept that method; see /api/v1/openapi.json"),
+        408 => ("request_timeout", "the request did not arrive in time; send it again in one go"),
+        411 => ("length_required", "send a Content-Length header"),
+        413 => ("body_too_large", "the request body is larger than this endpoint accepts; send it in smaller parts"),
+        414 => ("uri_too_long", "the address is too long; send fewer or shorter query parameters"),
+        415 => ("unsupported_media_type", "send the body as JSON with Content-Type: application/json"),
+        422 => ("invalid_body", "a field has the wrong type or value; see /api/v1/openapi.json"),
+        429 => ("rate_limited", "too many requests; retry after the Retry-After seconds"),
+        431 => ("headers_too_large", "the request headers are too large"),
+        503 => ("unavailable", "the server is busy; retry after the Retry-After seconds"),
+        500..=599 => ("internal", "an internal error occurred; nothing was changed"),
+        _ => ("bad_request", "the request was refused; see /api/v1/openapi.json"),
+    }
+}
+
+/// Response layer: an error answer whose body is not JSON (the framework's own
+/// rejections: path, query, body limit, method) gets the API's JSON error body, with a
+/// stable code for its status, keeping its status and other headers.
+pub async fn json_error_bodies(resp: Response) -> Response {
+    let status = resp.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return resp;
+    }
+    let is_json = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("application/json"));
+    if is_json {
+        return resp;
+    }
+    let (mut parts, body) = resp.into_parts();
+    let text = match axum::body::to_bytes(body, 4096).await {
+        Ok(b) => String::from_utf8_lossy(&b).trim().chars().filter(|c| !c.is_control()).take(300).collect(),
+        Err(_) => String::new(),
+    };
+    let (code, advice) = status_code_and_advice(status);
+    let message = if text.is_empty() { advice.to_string() } else { format!("{text}; {advice}") };
+    let (fresh, body) = error_response(status, code, message).into_parts();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    for (name, value) in fresh.headers.iter() {
+        parts.headers.insert(name.clone(), value.clone());
+    }
+    Response::from_parts(parts, body)
+}
+
 /// Parses a UUID path segment; a malformed id is simply not found.
 pub fn parse_id(what: &str, s: &str) -> Result<uuid::Uuid, ApiError> {
     uuid::Uuid::parse_str(s).map_err(|_| ApiError(ServiceError::not_found(what, s)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+
+    async fn body_json(resp: Response) -> serde_json::Value {
+        let bytes = axum::body::to_bytes(resp.into_body(), 1 << 16).await.unwrap();
+        serde_json::from_slice(&bytes).unwrap()
+    }
+
+    fn plain(status: StatusCode, text: &'static str) -> Response {
+        let mut resp = Response::new(Body::from(text));
+        *resp.status_mut() = status;
+        resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+        resp
+    }
+
+    #[tokio::test]
+    async fn framework_text_errors_become_json_with_a_code_for_their_status() {
+        for (status, code) in [
+            (StatusCode::BAD_REQUEST, "bad_request"),
+            (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
+            (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large"),
+            (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
+            (StatusCode::UNPROCESSABLE_ENTITY, "invalid_body"),
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        ] {
+            let mut resp = plain(status, "Failed to parse the request body as JSON\n");
+            resp.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET"));
+            let resp = json_error_bodies(resp).await;
+            assert_eq!(resp.status(), status);
+            assert_eq!(resp.headers()[header::CONTENT_TYPE], "application/json");
+            assert_eq!(resp.headers()[header::ALLOW], "GET", "other headers are kept");
+            let body = body_json(resp).await;
+            assert_eq!(body["error"]["code"], code);
+            let message = body["error"]["message"].as_str().unwrap();
+            assert!(message.starts_with("Failed to parse the request body as JSON; "), "{message}");
+        }
+        // An empty body still gets a message saying what to do.
+        let body = body_json(json_error_bodies(plain(StatusCode::NOT_FOUND, "")).await).await;
+        assert_eq!(body["error"]["code"], "not_found");
+        assert!(body["error"]["message"].as_str().unwrap().contains("openapi.json"));
+        // 503 keeps its Retry-After.
+        let resp = json_error_bodies(plain(StatusCode::SERVICE_UNAVAILABLE, "busy")).await;
+        assert!(resp.headers().contains_key(header::RETRY_AFTER));
+    }
+
+    #[tokio::test]
+    async fn json_errors_and_successes_pass_untouched() {
+        let api = error_response(StatusCode::CONFLICT, "op_id_reused", "that op id was used");
+        let body = body_json(json_error_bodies(api).await).await;
+        assert_eq!(body["error"]["code"], "op_id_reused");
+        let ok = json_error_bodies(plain(StatusCode::OK, "hello")).await;
+        assert_eq!(ok.headers()[header::CONTENT_TYPE], "text/plain; charset=utf-8");
+        let bytes = axum::body::to_bytes(ok.into_body(), 100).await.unwrap();
+        assert_eq!(&bytes[..], b"hello");
+    }
+
+    #[test]
+    fn body_timeouts_are_found_through_wrapping_errors() {
+        let inner: axum::BoxError = Box::new(super::super::serve::BodyTimeout(std::time::Duration::from_secs(1)));
+        let wrapped = axum::Error::new(inner);
+        assert!(is_body_timeout(&wrapped));
+        assert!(!is_body_timeout(&axum::Error::new(std::io::Error::other("reset"))));
+    }
 }

@@ -31,6 +31,8 @@ pub struct AppState {
     pub admin_token_digest: String,
     /// Pokes devices when their scope changes.
     pub notifier: Notifier,
+    /// Failed-credential limits.
+    pub limiter: Arc<rate_limit::Limiter>,
 }
 
 fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {

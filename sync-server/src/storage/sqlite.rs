@@ -168,21 +168,30 @@ impl Storage for SqliteStorage {
         let readers = self.readers.clone();
         let permits = self.reader_permits.clone();
         Box::pin(async move {
-            let _permit = permits.acquire_owned().await.map_err(|_| StorageError::Unavailable("closed".into()))?;
+            let permit = permits.acquire_owned().await.map_err(|_| StorageError::Unavailable("closed".into()))?;
+            let (reply, receive) = oneshot::channel();
+            // The permit stands for a reader connection, so it moves with the connection into
+            // the blocking task and is released only when the connection is back in the pool.
+            // A caller that gives up (its future dropped) frees nothing the task still holds.
             tokio::task::spawn_blocking(move || {
+                let _permit = permit;
+                if reply.is_closed() {
+                    // Nobody waits for the answer any more: leave the connection to others.
+                    return;
+                }
                 let conn = readers.lock().ok().and_then(|mut r| r.pop());
                 let Some(conn) = conn else {
-                    return Err(StorageError::Unavailable("no reader connection free".into()));
+                    let _ = reply.send(Err(StorageError::Unavailable("no reader connection free".into())));
+                    return;
                 };
                 let result = conn.execute_batch("BEGIN").map_err(map_err).and_then(|_| run_job(&conn, &mut job));
                 let _ = conn.execute_batch("ROLLBACK");
                 if let Ok(mut r) = readers.lock() {
                     r.push(conn);
                 }
-                result.map(|_| ())
-            })
-            .await
-            .map_err(|e| StorageError::Database(format!("reader task failed: {e}")))?
+                let _ = reply.send(result.map(|_| ()));
+            });
+            receive.await.map_err(|_| StorageError::Database("the reader task ended without an answer".into()))?
         })
     }
 

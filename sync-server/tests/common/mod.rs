@@ -5,6 +5,8 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use shared::import::ImportBundle;
 use std::sync::Arc;
+use sync_server::http::rate_limit::Limits;
+use sync_server::http::serve::ServeLimits;
 use sync_server::storage::Storage;
 
 pub const ADMIN: &str = "test-admin-token-0123456789";
@@ -84,12 +86,20 @@ impl Reply {
 
 impl TestServer {
     pub async fn start() -> TestServer {
+        // Bad-input sweeps send hundreds of wrong credentials from one address; the
+        // credential limits themselves are tested in rate_limits.rs.
+        let auth = Limits { per_source: 0, per_code: 0, ..Limits::default() };
+        TestServer::start_with(ServeLimits::default(), auth).await
+    }
+
+    /// A server with these connection bounds and credential limits, served as `serve` does.
+    pub async fn start_with(serve_limits: ServeLimits, auth: Limits) -> TestServer {
         let database = Database::fresh();
         let storage = sync_server::storage::open(&database.url).unwrap();
-        let app = sync_server::app(storage.clone(), ADMIN);
+        let app = sync_server::app_with(storage.clone(), ADMIN, auth);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        tokio::spawn(sync_server::http::serve::serve(listener, app, serve_limits, std::future::pending()));
         let client = reqwest::Client::builder().pool_max_idle_per_host(64).build().unwrap();
         TestServer { base, client, storage, database }
     }
