@@ -22,6 +22,7 @@ pub mod scan;
 pub mod secret;
 pub mod staff;
 pub mod stock;
+pub mod text;
 
 pub use money::Fen;
 pub use quantity::{Count, Qty};

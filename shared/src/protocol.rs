@@ -421,6 +421,66 @@ mod tests {
     }
 
     #[test]
+    fn text_fields_list_every_string_of_an_op() {
+        // Every string value in an op's JSON is listed, under its JSON path.
+        fn strings(v: &serde_json::Value, at: String, out: &mut Vec<String>) {
+            match v {
+                serde_json::Value::String(_) => out.push(at),
+                serde_json::Value::Array(a) => {
+                    a.iter().enumerate().for_each(|(i, x)| strings(x, format!("{at}[{i}]"), out))
+                }
+                serde_json::Value::Object(o) => o
+                    .iter()
+                    .for_each(|(k, x)| strings(x, if at.is_empty() { k.clone() } else { format!("{at}.{k}") }, out)),
+                _ => {}
+            }
+        }
+        let id = "00000000-0000-0000-0000-000000000001";
+        let ops = [
+            format!(r#"{{"kind":"RejectFulfillment","fulfillment_order_id":"{id}","reason":"r"}}"#),
+            format!(r#"{{"kind":"ConfirmPick","fulfillment_order_id":"{id}","lines":[],"shortage_reason":"s"}}"#),
+            format!(
+                r#"{{"kind":"HandOver","fulfillment_order_id":"{id}","verification":{{"method":"pickup_code","code":"1"}}}}"#
+            ),
+            format!(
+                r#"{{"kind":"HandOver","fulfillment_order_id":"{id}","verification":{{"method":"id_check","manager_id":"m","note":"n"}}}}"#
+            ),
+            format!(r#"{{"kind":"RequestCourier","fulfillment_order_id":"{id}","carrier":"c"}}"#),
+            format!(r#"{{"kind":"RecordTracking","fulfillment_order_id":"{id}","carrier":"c","tracking_no":"t"}}"#),
+            format!(
+                r#"{{"kind":"AcceptReturn","return_id":"{id}","order_id":"{id}","lines":[{{"sku_code":"a","qty":1,"condition":"damaged"}},{{"sku_code":"b","qty":1,"condition":"damaged"}}],"approved_by":"m"}}"#
+            ),
+            format!(
+                r#"{{"kind":"PlaceOrder","order_id":"{id}","fulfillment":"ship","customer":{{"name":"n","phone":"p","address":"a"}},"lines":[{{"sku_code":"a","qty":1,"unit_price":1}}]}}"#
+            ),
+            format!(
+                r#"{{"kind":"CountStock","count_id":"{id}","lines":[{{"sku_code":"a","quality":"sellable","counted":1,"expected":1}}]}}"#
+            ),
+        ];
+        for json in ops {
+            let op: Op = serde_json::from_str(&json).unwrap();
+            let mut want = Vec::new();
+            strings(&serde_json::to_value(&op).unwrap(), String::new(), &mut want);
+            let ignored = [
+                "kind",
+                "fulfillment_order_id",
+                "return_id",
+                "order_id",
+                "count_id",
+                "fulfillment",
+                "verification.method",
+                "quality",
+                "condition",
+            ];
+            want.retain(|p| !ignored.iter().any(|i| p == i || p.ends_with(&format!(".{i}"))));
+            let mut got: Vec<String> = op.text_fields().into_iter().map(|(p, _)| p).collect();
+            want.sort();
+            got.sort();
+            assert_eq!(got, want, "{json}");
+        }
+    }
+
+    #[test]
     fn negative_quantities_do_not_parse() {
         let json = r#"{"kind":"CountStock","count_id":"00000000-0000-0000-0000-000000000001","lines":[{"sku_code":"A","quality":"sellable","counted":-1,"expected":0}]}"#;
         assert!(serde_json::from_str::<Op>(json).is_err());

@@ -83,7 +83,22 @@ fn collect_refs(v: &Value, at: String, out: &mut Vec<(String, String)>) {
     }
 }
 
-/// A small JSON Schema checker for the keywords the document uses (no `pattern`/`format`).
+/// `pattern` as a compiled regex (the document's patterns are ECMA-262 and also valid for
+/// the `regex` crate: classes, `\uXXXX` escapes and anchors only).
+fn pattern_matches(pattern: &str, text: &str) -> bool {
+    thread_local! {
+        static CACHE: std::cell::RefCell<std::collections::HashMap<String, regex::Regex>> = Default::default();
+    }
+    CACHE.with(|c| {
+        c.borrow_mut()
+            .entry(pattern.to_string())
+            .or_insert_with(|| regex::Regex::new(pattern).unwrap_or_else(|e| panic!("pattern {pattern}: {e}")))
+            .is_match(text)
+    })
+}
+
+/// A small JSON Schema checker for the keywords the document uses (`format` only for
+/// `uuid` and `date-time`).
 fn validate(doc: &Value, s: &Value, v: &Value, at: &str, errors: &mut Vec<String>) {
     if let Some(r) = s.get("$ref").and_then(Value::as_str) {
         validate(doc, resolve(doc, r), v, at, errors);
@@ -140,6 +155,28 @@ fn validate(doc: &Value, s: &Value, v: &Value, at: &str, errors: &mut Vec<String
             || s.get("maximum").and_then(Value::as_f64).is_some_and(|m| n > m)
         {
             errors.push(format!("{at}: {v} is out of range"));
+        }
+    }
+    if let Some(t) = v.as_str() {
+        // Lengths count characters (code points), as JSON Schema says.
+        let n = t.chars().count() as u64;
+        if s.get("minLength").and_then(Value::as_u64).is_some_and(|m| n < m)
+            || s.get("maxLength").and_then(Value::as_u64).is_some_and(|m| n > m)
+        {
+            errors.push(format!("{at}: a string of {n} characters is out of range"));
+        }
+        if let Some(p) = s.get("pattern").and_then(Value::as_str) {
+            if !pattern_matches(p, t) {
+                errors.push(format!("{at}: {v} does not match {p}"));
+            }
+        }
+        let format_ok = match s.get("format").and_then(Value::as_str) {
+            Some("uuid") => uuid::Uuid::parse_str(t).is_ok(),
+            Some("date-time") => chrono::DateTime::parse_from_rfc3339(t).is_ok(),
+            _ => true,
+        };
+        if !format_ok {
+            errors.push(format!("{at}: {v} is not a {}", s["format"]));
         }
     }
     if let Some(o) = v.as_object() {
@@ -282,7 +319,11 @@ async fn document_is_openapi_3_1_and_documents_every_route() {
     );
     assert_eq!(pull[1]["name"], "limit");
     assert_eq!(pull[1]["required"], false);
-    assert_eq!((pull[1]["schema"]["minimum"].as_u64(), pull[1]["schema"]["maximum"].as_u64()), (Some(1), Some(5000)));
+    // The server clamps any u32 limit into 1..=5000, so the schema allows every u32.
+    assert_eq!(
+        (pull[1]["schema"]["minimum"].as_u64(), pull[1]["schema"]["maximum"].as_u64()),
+        (Some(0), Some(u32::MAX as u64))
+    );
 }
 
 #[tokio::test]
@@ -556,4 +597,192 @@ async fn send_json(
 ) -> Reply {
     let bytes = body.map(|b| serde_json::to_vec(&b).unwrap()).unwrap_or_default();
     s.raw(method, path, token, "application/json", bytes).await
+}
+
+/// Every string leaf of `v` as a JSON path (`a.b[0].c`) with its value.
+fn string_leaves(v: &Value, at: String, out: &mut Vec<(String, String)>) {
+    match v {
+        Value::String(s) => out.push((at, s.clone())),
+        Value::Array(a) => a.iter().enumerate().for_each(|(i, x)| string_leaves(x, format!("{at}[{i}]"), out)),
+        Value::Object(o) => o
+            .iter()
+            .for_each(|(k, x)| string_leaves(x, if at.is_empty() { k.clone() } else { format!("{at}.{k}") }, out)),
+        _ => {}
+    }
+}
+
+/// `v` with the string at `path` replaced.
+fn replaced(v: &Value, path: &str, new: &str) -> Value {
+    let mut v = v.clone();
+    let mut cur = &mut v;
+    for part in path.split('.') {
+        let (key, indices) = match part.find('[') {
+            Some(i) => (&part[..i], &part[i..]),
+            None => (part, ""),
+        };
+        cur = &mut cur[key];
+        for idx in indices.split(['[', ']']).filter(|s| !s.is_empty()) {
+            cur = &mut cur[idx.parse::<usize>().unwrap()];
+        }
+    }
+    *cur = json!(new);
+    v
+}
+
+/// Refusal codes that come from a text rule, not from what the text names.
+const TEXT_CODES: &[&str] = &["invalid_field", "invalid_staff", "invalid_device_name"];
+
+/// Values to try in a string field: empty, blank, control characters, and Chinese text of
+/// the lengths around every limit the API has.
+fn probes() -> Vec<(String, String)> {
+    let mut p: Vec<(String, String)> = vec![
+        ("empty".into(), String::new()),
+        ("blank".into(), "   ".into()),
+        ("ideographic space".into(), "\u{3000}".into()),
+        ("NUL".into(), "a\u{0}b".into()),
+        ("line feed".into(), "a\nb".into()),
+        ("C1 NEL".into(), "a\u{85}b".into()),
+    ];
+    for n in [32, 33, 64, 65, 100, 101, 200, 201, 500, 501] {
+        p.push((format!("{n} Chinese characters"), "字".repeat(n)));
+    }
+    p
+}
+
+/// What the server did with one request.
+struct Verdict {
+    accepted: bool,
+    text_refusal: bool,
+    what: String,
+}
+
+/// For every string of every request body: the document and the server agree. A value the
+/// server refuses by a text rule (length, blank, control character) is invalid by the
+/// schema, and a value the schema calls invalid is refused by the server, so a client that
+/// validates against the document never sends what the server refuses for its form, nor
+/// holds back what the server accepts.
+#[tokio::test]
+async fn the_document_and_the_server_agree_on_every_text_field() {
+    let s = TestServer::with_fixture().await;
+    let doc = fetch_document(&s).await;
+    let more = json!({"stock": [
+        {"node_code": "WH-1", "sku_code": "SKU-2", "quality": "sellable", "on_hand": 10000},
+        {"node_code": "WH-1", "sku_code": "SKU-3", "quality": "sellable", "on_hand": 10000}
+    ]});
+    assert_eq!(s.admin_post("/api/v1/import", more).await.status, StatusCode::OK);
+    let token = s.enrol("STORE-A").await;
+    let fixture = serde_json::to_value(common::fixture()).unwrap();
+    let node = fixture["nodes"][0].clone();
+    let sku = fixture["skus"][0].clone();
+    let import = json!({
+        "nodes": [node], "styles": [fixture["styles"][0].clone()], "skus": [sku],
+        "bundles": [{"sku_code": "SKU-3", "components": [{"sku_code": "SKU-1", "qty": 1}]}],
+        "staff": [{"id": "STORE-A-X", "store_code": "STORE-A", "name": "导购", "role": "associate", "pin": "2468"}],
+        "stock": [{"node_code": "STORE-A", "sku_code": "SKU-1", "quality": "sellable", "on_hand": 5}],
+    });
+    let fo = || uuid::Uuid::now_v7().to_string();
+    let ops = vec![
+        json!({"kind": "RejectFulfillment", "fulfillment_order_id": fo(), "reason": "无货"}),
+        json!({"kind": "ConfirmPick", "fulfillment_order_id": fo(), "lines": [], "shortage_reason": "缺"}),
+        json!({"kind": "HandOver", "fulfillment_order_id": fo(), "verification": {"method": "pickup_code", "code": "12345678"}}),
+        json!({"kind": "HandOver", "fulfillment_order_id": fo(), "verification": {"method": "id_check", "manager_id": "STORE-A-M", "note": "ID", "approval": "AP1"}}),
+        json!({"kind": "RequestCourier", "fulfillment_order_id": fo(), "carrier": "SF"}),
+        json!({"kind": "RecordTracking", "fulfillment_order_id": fo(), "carrier": "SF", "tracking_no": "SF1"}),
+        json!({"kind": "AcceptReturn", "return_id": fo(), "order_id": fo(), "lines": [{"sku_code": "SKU-1", "qty": 1, "condition": "damaged"}], "approved_by": "STORE-A-M", "approval": "AP1"}),
+        json!({"kind": "PlaceOrder", "order_id": fo(), "fulfillment": "ship",
+               "customer": {"name": "李四", "phone": "139", "address": "杭州", "location": {"lat": 30.27, "lon": 120.15}},
+               "lines": [{"sku_code": "SKU-3", "qty": 1, "unit_price": 100}]}),
+        json!({"kind": "CountStock", "count_id": fo(), "lines": [{"sku_code": "SKU-2", "quality": "sellable", "counted": 1, "expected": 1}]}),
+    ];
+    let mut bodies: Vec<(&str, Value)> = vec![
+        ("/api/v1/import", import),
+        (
+            "/api/v1/stock/adjustments",
+            json!({"batch_id": "B", "lines": [{"node_code": "WH-1", "sku_code": "SKU-3", "quality": "sellable", "delta": 1, "note": "n"}]}),
+        ),
+        ("/api/v1/reservations", json!({"reference": "R", "node_code": "WH-1", "sku_code": "SKU-2", "qty": 1})),
+        ("/api/v1/orders", with_associate(order("O", "ship", None, &[("SKU-3", 1)]))),
+        ("/api/v1/enrollment-codes", json!({"store_code": "STORE-A"})),
+        ("/api/v1/enroll", json!({"code": "", "device_name": "收银台", "protocol_version": 1})),
+    ];
+    bodies.extend(ops.into_iter().map(|op| ("/api/v1/sync/push", batch(1, "STORE-A-A", vec![op]))));
+
+    let mut seq = 1u64;
+    let mut n = 0u64;
+    let mut cases = 0;
+    let mut failures = Vec::new();
+    for (path, body) in &bodies {
+        let schema = &operation(&doc, "post", path)["requestBody"]["content"]["application/json"]["schema"];
+        let mut leaves = Vec::new();
+        string_leaves(body, String::new(), &mut leaves);
+        for (field, _) in leaves {
+            for (label, probe) in probes() {
+                n += 1;
+                let mut b = replaced(body, &field, &probe);
+                // Fresh idempotency keys and sequence numbers, unless they are the field tried.
+                let fresh = format!("K-{n}");
+                for key in ["batch_id", "reference", "channel_order_id"] {
+                    if b.get(key).is_some() && field != key {
+                        b[key] = json!(fresh);
+                    }
+                }
+                if *path == "/api/v1/sync/push" {
+                    b["ops"][0]["device_seq"] = json!(seq);
+                    if field != "ops[0].op_id" {
+                        b["ops"][0]["op_id"] = json!(uuid::Uuid::now_v7());
+                    }
+                }
+                if *path == "/api/v1/enroll" && field != "code" {
+                    let r = s.admin_post("/api/v1/enrollment-codes", json!({"store_code": "STORE-A"})).await;
+                    b["code"] = r.body["code"].clone();
+                }
+                let schema_ok = passes(&doc, schema, &b);
+                let token = if *path == "/api/v1/sync/push" {
+                    Some(token.as_str())
+                } else if *path == "/api/v1/enroll" {
+                    None
+                } else {
+                    Some(ADMIN)
+                };
+                let r = send_json(&s, reqwest::Method::POST, path, token, Some(b)).await;
+                let v = if r.status.is_success() && *path == "/api/v1/sync/push" {
+                    seq += 1;
+                    let outcome = &r.body["results"][0]["outcome"];
+                    let code = outcome["code"].as_str().unwrap_or("");
+                    Verdict {
+                        accepted: outcome["status"] != "rejected",
+                        text_refusal: TEXT_CODES.contains(&code),
+                        what: format!("op {outcome}"),
+                    }
+                } else {
+                    Verdict {
+                        accepted: r.status.is_success(),
+                        text_refusal: TEXT_CODES.contains(&r.code()),
+                        what: format!("{} {}", r.status, r.body),
+                    }
+                };
+                assert_ne!(r.status, StatusCode::INTERNAL_SERVER_ERROR, "{path} {field} {label}: {}", r.body);
+                cases += 1;
+                if v.text_refusal && schema_ok {
+                    failures.push(format!(
+                        "{path} {field} = {label}: the schema allows it, the server refuses it: {}",
+                        v.what
+                    ));
+                }
+                if v.accepted && !schema_ok {
+                    failures.push(format!(
+                        "{path} {field} = {label}: the schema refuses it, the server accepts it: {}",
+                        v.what
+                    ));
+                }
+            }
+        }
+    }
+    println!("== {cases} text cases, {} disagreements", failures.len());
+    assert!(failures.is_empty(), "{} of {cases} cases disagree:\n{}", failures.len(), failures.join("\n"));
+}
+
+fn with_associate(mut o: Value) -> Value {
+    o["associate_id"] = json!("STORE-A-A");
+    o
 }

@@ -1,17 +1,37 @@
-//! Bearer-token authentication for HQ (admin token) and store devices (device token).
+//! Bearer-token authentication for HQ (admin token) and store devices (device token),
+//! behind the failed-credential limits of [`super::rate_limit`].
 
-use super::error::{error_response, ApiError};
+use super::error::{error_response, rate_limited, ApiError};
 use super::AppState;
 use crate::service::{self, enroll};
 use crate::storage::devices::Device;
-use axum::extract::FromRequestParts;
+use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::{header, request::Parts, StatusCode};
 use axum::response::{IntoResponse, Response};
 use shared::secret::token_digest;
+use std::net::{IpAddr, SocketAddr};
+use std::time::Instant;
 use subtle::ConstantTimeEq;
 
 fn bearer(parts: &Parts) -> Option<&str> {
-    parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?.strip_prefix("Bearer ").map(str::trim)
+    let (scheme, token) = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+/// The caller's address, when the server was served with it (see [`super::serve`]).
+pub fn source(parts: &Parts) -> Option<IpAddr> {
+    parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip())
+}
+
+/// The caller's address as an extractor, for checks made in handlers (enrollment).
+pub struct Source(pub Option<IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Source {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Source(source(parts)))
+    }
 }
 
 /// An HQ caller holding the admin token.

@@ -5,6 +5,9 @@ mod auth;
 mod device;
 pub mod error;
 mod openapi;
+pub mod rate_limit;
+pub mod serve;
+mod text;
 
 use crate::events::Notifier;
 use crate::storage::Storage;
@@ -98,6 +101,8 @@ pub fn router(state: AppState) -> Router {
         .merge(rest)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::map_response(error::json_error_bodies))
+        .layer(axum::middleware::from_fn(text::guard))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(panic_response))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)

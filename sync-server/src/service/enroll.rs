@@ -18,6 +18,8 @@ fn normalise(code: &str) -> String {
 
 /// Creates a one-time enrollment code for a store: 12 characters (60 bits), shown once.
 pub fn create_code(tx: &mut dyn Tx, store: &str, now: i64) -> Result<String, ServiceError> {
+    // Looked up, not stored: an unknown store is 404 below, a control character here.
+    text::check("store_code", store, shared::text::Rule::ANY)?;
     let node = catalogue::node(tx, store)?.ok_or_else(|| ServiceError::not_found("store", store))?;
     if !node.kind.is_store() {
         return Err(ServiceError::invalid(
@@ -49,10 +51,9 @@ pub fn enroll(tx: &mut dyn Tx, req: &EnrollRequest, now: i64) -> Result<EnrollRe
             ),
         ));
     }
+    text::check_as("invalid_device_name", "device_name", &req.device_name, shared::text::DEVICE_NAME)?;
+    text::check("code", &req.code, shared::text::Rule::ANY)?;
     let name = req.device_name.trim();
-    if name.is_empty() || name.len() > 100 || name.chars().any(|c| c.is_control()) {
-        return Err(ServiceError::invalid("invalid_device_name", "device_name must be 1 to 100 characters"));
-    }
     let device_id = Uuid::now_v7();
     let store =
         devices::consume_enrollment_code(tx, &token_digest(&normalise(&req.code)), &device_id.to_string(), now)?

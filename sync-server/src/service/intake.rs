@@ -1,5 +1,6 @@
 //! Channel order intake, routing into fulfillment orders, rerouting and cancellation.
 
+use super::text::check;
 use super::{now_ms, ServiceError};
 use crate::storage::orders::{self, FulfillmentRow, OrderRow};
 use crate::storage::{catalogue, followups, ledger, settlement, Tx};
@@ -8,6 +9,7 @@ use shared::node::{GeoPoint, Node};
 use shared::order::{ChannelOrderInput, Order, OrderLine, OrderStatus};
 use shared::routing::{plan, Candidate, Need, Plan};
 use shared::secret::token_digest;
+use shared::text::{self, Rule};
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
@@ -33,28 +35,23 @@ pub struct PlacedBy {
     pub order_id: Option<Uuid>,
 }
 
-fn text_ok(field: &str, v: &str, max: usize, required: bool) -> Result<(), ServiceError> {
-    if (required && v.trim().is_empty()) || v.len() > max || v.chars().any(|c| c.is_control()) {
-        return Err(ServiceError::invalid(
-            "invalid_field",
-            format!(
-                "{field} must be {}at most {max} characters without control characters",
-                if required { "1 to " } else { "" }
-            ),
-        ));
-    }
-    Ok(())
-}
-
 fn validate(tx: &mut dyn Tx, input: &ChannelOrderInput) -> Result<(), ServiceError> {
-    text_ok("channel_order_id", &input.channel_order_id, 64, true)?;
-    text_ok("customer.name", &input.customer.name, 100, true)?;
-    text_ok("customer.phone", &input.customer.phone, 32, true)?;
-    text_ok("customer.address", &input.customer.address, 500, false)?;
+    check("channel_order_id", &input.channel_order_id, text::CHANNEL_ORDER_ID)?;
+    check("customer.name", &input.customer.name, text::CUSTOMER_NAME)?;
+    check("customer.phone", &input.customer.phone, text::CUSTOMER_PHONE)?;
+    check("customer.address", &input.customer.address, text::CUSTOMER_ADDRESS)?;
+    // Looked up, not stored: an unknown value is refused below, a control character here.
+    if let Some(s) = &input.pickup_store {
+        check("pickup_store", s, Rule::ANY)?;
+    }
+    if let Some(a) = &input.associate_id {
+        check("associate_id", a, Rule::ANY)?;
+    }
     if input.lines.is_empty() || input.lines.len() > MAX_LINES {
         return Err(ServiceError::invalid("invalid_lines", format!("an order has 1 to {MAX_LINES} lines")));
     }
     for (i, l) in input.lines.iter().enumerate() {
+        check(&format!("lines[{i}].sku_code"), &l.sku_code, Rule::ANY)?;
         if !catalogue::sku_exists(tx, &l.sku_code)? {
             return Err(ServiceError::invalid(
                 "unknown_sku",

@@ -2,11 +2,13 @@
 
 pub mod enroll;
 mod error;
+pub mod follow_ups;
 pub mod intake;
 pub mod pull;
 pub mod push;
 pub mod returns;
 pub mod stock;
+pub mod text;
 mod transitions;
 
 pub use transitions::delivered;

@@ -67,8 +67,12 @@ pub fn check_batch(req: &PushRequest) -> Result<(), ServiceError> {
                 format!("op_id {} appears twice in the batch", op.op_id),
             ));
         }
-        if op.staff_id.is_empty() || op.staff_id.len() > 64 {
-            return Err(ServiceError::invalid("invalid_staff", "staff_id must be 1 to 64 characters"));
+        super::text::check_as("invalid_staff", &format!("ops[{i}].staff_id"), &op.staff_id, shared::text::STAFF_ID)?;
+        // Every text field of the op, before anything is applied: one that can never be
+        // stored refuses the batch whole (4xx) instead of failing it on every retry. Lengths
+        // are the op's own business, answered as a rejected op (see `transitions`).
+        for (field, value) in op.op.text_fields() {
+            super::text::check(&format!("ops[{i}].op.{field}"), value, shared::text::Rule::ANY)?;
         }
     }
     Ok(())

@@ -32,16 +32,7 @@ pub struct ImportSummary {
 }
 
 fn check_text(field: &str, value: &str, max: usize) -> Result<(), ServiceError> {
-    if value.trim().is_empty() || value.len() > max || value.chars().any(|c| c.is_control()) {
-        return Err(ServiceError::invalid(
-            "invalid_field",
-            format!(
-                "{field} must be 1 to {max} characters without control characters, got {:?}",
-                value.chars().take(40).collect::<String>()
-            ),
-        ));
-    }
-    Ok(())
+    super::text::check(field, value, shared::text::Rule::required(max))
 }
 
 /// Checks an import before anything is written, so a bad row changes nothing.

@@ -59,11 +59,8 @@ fn event_verb(e: FulfillmentEvent) -> &'static str {
 }
 
 fn text(field: &str, v: &str, max: usize) -> Result<String, ServiceError> {
-    let t = v.trim();
-    if t.is_empty() || t.len() > max || t.chars().any(|c| c.is_control()) {
-        return Err(ServiceError::invalid("invalid_field", format!("{field} must be 1 to {max} characters")));
-    }
-    Ok(t.to_string())
+    super::text::check(field, v, shared::text::Rule::required(max))?;
+    Ok(v.trim().to_string())
 }
 
 /// Accept, start picking: plain state steps.

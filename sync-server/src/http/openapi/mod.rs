@@ -38,8 +38,8 @@ fn build() -> Value {
         "paths": paths::paths(),
         "components": {
             "securitySchemes": {
-                "admin": { "type": "http", "scheme": "bearer", "description": "The HQ admin token from the server's configuration: `Authorization: Bearer <token>`." },
-                "device": { "type": "http", "scheme": "bearer", "description": "A device token, returned once by `POST /api/v1/enroll`; bound to one store until HQ revokes the device." },
+                "admin": { "type": "http", "scheme": "bearer", "description": "The HQ admin token from the server's configuration: `Authorization: Bearer <token>` (the scheme name is case-insensitive)." },
+                "device": { "type": "http", "scheme": "bearer", "description": "A device token, returned once by `POST /api/v1/enroll`, sent as `Authorization: Bearer <token>` (the scheme name is case-insensitive); bound to one store until HQ revokes the device." },
             },
             "schemas": schemas::schemas(),
         },

@@ -1,8 +1,9 @@
 //! `paths`: every route of [`crate::http::router`], with the statuses its handler returns.
 
+use super::schemas::NO_CONTROL;
 use super::sref;
 use serde_json::{json, Map, Value};
-use shared::protocol::MAX_PULL_LIMIT;
+use shared::protocol::{MAX_PULL_LIMIT, PROTOCOL_VERSION};
 
 /// Who may call an operation.
 #[derive(Clone, Copy)]
@@ -35,17 +36,23 @@ fn query(name: &str, required: bool, schema: Value, description: &str) -> Value 
     json!({ "name": name, "in": "query", "required": required, "schema": schema, "description": description })
 }
 
+/// A text query parameter: any text without control characters (400 invalid_query).
+fn text_query(name: &str, required: bool, description: &str) -> Value {
+    query(name, required, json!({ "type": "string", "pattern": NO_CONTROL }), description)
+}
+
+/// `limit`: any u32 is accepted and clamped, so the schema allows every u32.
 fn limit_query(default: u32, max: u32, what: &str) -> Value {
     query(
         "limit",
         false,
-        json!({ "type": "integer", "minimum": 1, "maximum": max, "default": default }),
-        &format!("Most {what} to return (default {default}); values outside 1..{max} are clamped to that range."),
+        json!({ "type": "integer", "minimum": 0, "maximum": u32::MAX, "default": default }),
+        &format!("Most {what} to return (default {default}). Any value from 0 to 4294967295 is accepted and clamped to 1..{max}; a negative, fractional or larger number is 400 invalid_query."),
     )
 }
 
 fn path_id(description: &str) -> Value {
-    json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "string" }, "description": description })
+    json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "string", "pattern": NO_CONTROL }, "description": description })
 }
 
 /// The statuses a JSON body can cause before the handler runs, plus the endpoint's own 422s.
@@ -54,12 +61,16 @@ fn body_errors(limit: &str, invalid: &str) -> Vec<(&'static str, Value)> {
         ("400", error("malformed_json: the body is not valid JSON (or is empty).")),
         ("413", error(&format!("body_too_large: the body is larger than {limit}; send it in smaller parts."))),
         ("415", error("unsupported_media_type: send the body as JSON with `Content-Type: application/json`.")),
-        ("422", error(&format!("invalid_body: a field is missing, unknown, or has the wrong type or value (e.g. a quantity out of range, a bad EAN-13 check digit). {invalid}"))),
+        ("422", error(&format!("invalid_body: a field is missing, unknown, or has the wrong type or value (e.g. a quantity out of range, a bad EAN-13 check digit); invalid_field: a string holds a control character (NUL, line breaks and tabs included; no field is multi-line), is blank where it is required, or is longer than its maxLength in characters (the message names the field). {invalid}"))),
     ]
 }
 
 fn query_error() -> (&'static str, Value) {
-    ("400", error("invalid_query: a query parameter is missing, unknown or not of its type."))
+    ("400", error("invalid_query: a query parameter is missing, unknown, not of its type, or holds a control character (the message names it)."))
+}
+
+fn path_error() -> Value {
+    error("invalid_path: the path id holds a control character.")
 }
 
 fn not_found(what: &str) -> (&'static str, Value) {
@@ -85,9 +96,40 @@ struct Operation {
 
 impl Operation {
     fn into_json(self) -> Value {
+        let has_path_id = self.parameters.iter().any(|p| p["in"] == "path");
+        let has_body = self.request_body.is_some();
+        let checks_credential = !matches!(self.auth, Auth::Public) || self.path == "/api/v1/enroll";
         let mut responses = Map::new();
         for (status, r) in self.responses {
             responses.insert(status.to_string(), r);
+        }
+        if self.parameters.iter().any(|p| p["in"] == "path") {
+            responses.entry("400").or_insert_with(path_error);
+        }
+        if has_path_id {
+            let text = "invalid_path: a path segment is not valid UTF-8 text (or has a control character); percent-encode the id's UTF-8 bytes.";
+            match responses.get_mut("400").and_then(|r| r.get_mut("description")) {
+                Some(Value::String(d)) => *d = format!("{d} Or {text}"),
+                _ => {
+                    responses.insert("400".into(), error(text));
+                }
+            }
+        }
+        if has_body {
+            responses.insert(
+                "408".into(),
+                error("body_timeout: the body did not arrive in full in time (the server's `--body-timeout-secs`, 30 s by default); the connection is closed. Send the request again in one go."),
+            );
+        }
+        if checks_credential {
+            responses.insert(
+                "429".into(),
+                json!({
+                    "description": "rate_limited: too many failed credential checks (unknown enrolment codes or tokens) from this address, or on this enrolment code; nothing was checked or changed. Retry after the `Retry-After` seconds.",
+                    "headers": { "Retry-After": { "description": "Seconds until the oldest counted failure leaves the window.", "schema": { "type": "integer", "minimum": 1 } } },
+                    "content": { "application/json": { "schema": sref("Error") } },
+                }),
+            );
         }
         match self.auth {
             Auth::Public => {}
@@ -180,7 +222,7 @@ fn operations() -> Vec<Operation> {
         parameters: vec![], request_body: Some(body("EnrollRequest", "The code, a device name and the protocol version.")),
         responses: {
             let mut r = vec![("201", json_response("Enrolled; keep the token.", sref("EnrollResponse")))];
-            r.extend(body_errors("1 MiB", "Also invalid_device_name."));
+            r.extend(body_errors("1 MiB", "Also invalid_device_name (device_name not 1 to 100 characters)."));
             r[1] = ("400", error("malformed_json: the body is not valid JSON; or unsupported_protocol_version: the app speaks another sync protocol version, update it."));
             r.push(("401", error("invalid_enrollment_code: the code is unknown, used or expired; ask HQ for a new one.")));
             r.push(not_found("the code's store no longer exists."));
@@ -190,11 +232,11 @@ fn operations() -> Vec<Operation> {
         Operation {
         method: "post", path: "/api/v1/sync/push", id: "pushOps", tag: DEVICE, auth: Auth::Device,
         summary: "Push operations from the device outbox",
-        description: "Applies a batch of business operations (accept, reject, pick, mark ready and issue the pickup code, hand over, courier, tracking, returns, stock counts, endless-aisle orders) exactly once each, in device order, in one transaction. Operations already applied (by device_seq) get their stored result again, so a retried push is safe. A rejected intent is reported per operation and undoes only its own writes; facts from the physical world are recorded even when they conflict, and flagged for HQ.",
+        description: "Applies a batch of business operations (accept, reject, pick, mark ready and issue the pickup code, hand over, courier, tracking, returns, stock counts, endless-aisle orders) exactly once each, in device order, in one transaction. Operations already applied (by op_id) get their stored result again, so a retried push is safe. A rejected intent is reported per operation and undoes only its own writes; facts from the physical world are recorded even when they conflict, and flagged for HQ.",
         parameters: vec![], request_body: Some(body("PushRequest", "Up to 500 operations, in device order.")),
         responses: {
             let mut r = vec![("200", json_response("One result per operation, in order.", sref("PushResponse")))];
-            r.extend(body_errors("4 MiB", "Also batch_too_large (more than 500 ops), invalid_sequence (device_seq 0), duplicate_op_id, invalid_staff (staff_id not 1 to 64 characters)."));
+            r.extend(body_errors("4 MiB", "Also batch_too_large (more than 500 ops), invalid_sequence (device_seq 0 or above 2^63−1), duplicate_op_id, invalid_staff (staff_id not 1 to 64 characters). A control character in any text field of any op refuses the whole batch with invalid_field; an op's other field rules (a reason's or carrier's length) are answered per op as a rejected outcome."));
             r[1] = ("400", error("malformed_json: the body is not valid JSON; or unsupported_protocol_version: update the app."));
             r.push(conflict("reordered_batch (device_seq not consecutive), sequence_gap (the batch starts after the next expected device_seq: push from there), sequence_conflict (a device_seq was used by another op: re-enrol), op_id_reused, or constraint_violation."));
             r
@@ -205,14 +247,14 @@ fn operations() -> Vec<Operation> {
         summary: "Pull changes for the device's store",
         description: "Returns one page of the current state of every entity in the store's scope that changed after the cursor: nodes, styles, SKUs, bundles, the store's staff, its stock balances and its fulfillment orders. Cursor `0` starts a paged bootstrap snapshot; then incremental changes follow. Pull again at once while has_more is true. Pulling is idempotent.",
         parameters: vec![
-            query("cursor", true, json!({ "type": "string" }), "`0` to bootstrap, else the cursor from the previous page (opaque)."),
+            text_query("cursor", true, "`0` to bootstrap, else the cursor from the previous page (opaque)."),
             limit_query(1000, MAX_PULL_LIMIT, "changes"),
-            query("protocol_version", false, json!({ "type": "integer", "minimum": 0 }), "The protocol version the device speaks; one the server does not speak is refused with 400 unsupported_protocol_version."),
+            query("protocol_version", false, json!({ "type": "integer", "minimum": PROTOCOL_VERSION, "maximum": PROTOCOL_VERSION }), "The protocol version the device speaks (1); another one is refused with 400 unsupported_protocol_version."),
         ],
         request_body: None,
         responses: vec![
             ("200", json_response("A page of changes and the next cursor.", sref("PullResponse"))),
-            ("400", error("invalid_query: cursor missing, limit not an unsigned integer, or an unknown parameter; invalid_cursor: not a cursor this server issued, pull again from `0`; or unsupported_protocol_version: update the app.")),
+            ("400", error("invalid_query: cursor missing, limit not an unsigned integer, an unknown parameter, or a control character in one; invalid_cursor: not a cursor this server issued, pull again from `0`; or unsupported_protocol_version: update the app.")),
             ("409", error("cursor_ahead: the cursor is beyond the end of this server's change log (HQ restored an older backup, or the device talks to another server); pull again from `0`.")),
         ],
     },
@@ -221,7 +263,7 @@ fn operations() -> Vec<Operation> {
         summary: "Network availability snapshot",
         description: "Sellable units available to promise across every node, per SKU, in SKU code order and paged: what an associate may still order for a customer from elsewhere (endless aisle). Read-only; the device keeps it with its as-of time.",
         parameters: vec![
-            query("after", false, json!({ "type": "string" }), "Return SKUs after this code (the `next` of the previous page); empty to start."),
+            text_query("after", false, "Return SKUs after this code (the `next` of the previous page); empty to start."),
             limit_query(5000, 5000, "SKUs"),
         ],
         request_body: None,
@@ -258,10 +300,10 @@ fn operations() -> Vec<Operation> {
         Operation {
         method: "get", path: "/api/v1/stock", id: "getNodeStock", tag: STOCK, auth: Auth::Admin,
         summary: "Stock balances of a node",
-        description: "The node's balances (on-hand, reserved, safety, locked) per SKU and stock layer, in SKU order, at most 10000. An unknown node or SKU gives an empty list.",
+        description: "The node's balances (on-hand, reserved, safety, locked) per SKU and stock layer, in SKU order, at most 10000. An unknown node is 404; an unknown SKU (or one the node has no stock of) gives an empty list.",
         parameters: vec![
-            query("node", true, json!({ "type": "string" }), "Node code."),
-            query("sku", false, json!({ "type": "string" }), "Only this SKU."),
+            text_query("node", true, "Node code."),
+            text_query("sku", false, "Only this SKU."),
         ],
         request_body: None,
         responses: vec![("200", json_response("The balances.", list_of("StockRecord"))), query_error(), not_found("no such node.")],
@@ -273,7 +315,7 @@ fn operations() -> Vec<Operation> {
         parameters: vec![], request_body: Some(body("StockAdjustmentBatch", "The batch.")),
         responses: {
             let mut r = vec![("200", json_response("Applied, or replayed.", sref("AdjustmentResult")))];
-            r.extend(body_errors("1 MiB", "Also invalid_field (batch_id), invalid_batch (not 1 to 10000 lines), invalid_delta, unknown_node, unknown_sku; nothing was applied."));
+            r.extend(body_errors("1 MiB", "Also invalid_batch (not 1 to 10000 lines), invalid_delta, unknown_node, unknown_sku; nothing was applied."));
             r.push(conflict("batch_id_reused: the batch_id was applied before with different lines; use a new batch_id."));
             r
         },
@@ -371,7 +413,7 @@ fn operations() -> Vec<Operation> {
         method: "get", path: "/api/v1/devices", id: "listDevices", tag: DEVICES, auth: Auth::Admin,
         summary: "List enrolled devices",
         description: "Every enrolled device, revoked ones included, in enrolment order, optionally of one store.",
-        parameters: vec![query("store", false, json!({ "type": "string" }), "Only devices of this store.")],
+        parameters: vec![text_query("store", false, "Only devices of this store.")],
         request_body: None,
         responses: vec![("200", json_response("The devices.", list_of("Device"))), query_error()],
     },

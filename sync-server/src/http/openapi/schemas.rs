@@ -5,8 +5,44 @@ use super::{nullable, sref};
 use crate::service::enroll::CODE_VALID_HOURS;
 use crate::service::intake::MAX_LINES;
 use serde_json::{json, Map, Value};
-use shared::protocol::MAX_PUSH_OPS;
+use shared::protocol::{MAX_PUSH_OPS, PROTOCOL_VERSION};
 use shared::quantity::MAX_QTY;
+use shared::text::{self, Rule};
+
+/// Text without control characters (what [`shared::text`] refuses everywhere), as an
+/// ECMA-262 regular expression.
+pub(super) const NO_CONTROL: &str = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$";
+/// Text without control characters and with at least one character that is not white
+/// space (a required field).
+pub(super) const NOT_BLANK: &str = "^[^\\u0000-\\u001F\\u007F-\\u009F]*[^\\u0000-\\u0020\\u007F-\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000\\uFEFF][^\\u0000-\\u001F\\u007F-\\u009F]*$";
+
+/// The JSON Schema keywords of a text rule: `pattern`, and `minLength`/`maxLength` in
+/// characters where the rule has them.
+pub(super) fn text_rule(rule: Rule, mut schema: Value) -> Value {
+    schema["pattern"] = json!(if rule.required { NOT_BLANK } else { NO_CONTROL });
+    if rule.required {
+        schema["minLength"] = json!(1);
+    }
+    if let Some(max) = rule.max {
+        schema["maxLength"] = json!(max);
+    }
+    schema
+}
+
+/// A request string field under a text rule.
+fn text(rule: Rule, description: &str) -> Value {
+    text_rule(rule, json!({ "type": "string", "description": description }))
+}
+
+/// An optional (nullable) request string field under a text rule.
+fn text_or_null(rule: Rule, description: &str) -> Value {
+    text_rule(rule, json!({ "type": ["string", "null"], "description": description }))
+}
+
+/// A protocol version field: this server speaks exactly one.
+fn protocol_version(description: &str) -> Value {
+    json!({ "type": "integer", "minimum": PROTOCOL_VERSION, "maximum": PROTOCOL_VERSION, "description": description })
+}
 
 /// u32 as serde reads it.
 fn u32_int(description: &str) -> Value {
@@ -214,13 +250,13 @@ fn master_data(s: &mut Map<String, Value>) {
                 "handling_cost",
             ],
             json!({
-                "code": string("Node code, e.g. `SH-XTD` (1 to 32 characters)."),
-                "name": string("Display name (1 to 200 characters)."),
+                "code": text(text::NODE_CODE, "Node code, e.g. `SH-XTD` (1 to 32 characters)."),
+                "name": text(text::DISPLAY_NAME, "Display name (1 to 200 characters)."),
                 "kind": sref("NodeKind"),
-                "city": string("City name."),
+                "city": text(Rule::ANY, "City name."),
                 "location": sref("GeoPoint"),
                 "capabilities": sref("Capabilities"),
-                "opening_hours": string("Opening hours in local time, e.g. `10:00-22:00`."),
+                "opening_hours": text(Rule::ANY, "Opening hours in local time, e.g. `10:00-22:00`."),
                 "daily_capacity": u32_int("Fulfillment orders the node can take per day."),
                 "handling_cost": with_description(sref("Fen"), "Handling cost per fulfillment order in fen."),
             }),
@@ -233,9 +269,9 @@ fn master_data(s: &mut Map<String, Value>) {
             true,
             &["code", "name", "category", "list_price"],
             json!({
-                "code": string("Style code, e.g. `ST-2026-0001` (1 to 64 characters)."),
-                "name": string("Display name (1 to 200 characters)."),
-                "category": string("Category, e.g. `running-shoes`."),
+                "code": text(text::STYLE_CODE, "Style code, e.g. `ST-2026-0001` (1 to 64 characters)."),
+                "name": text(text::DISPLAY_NAME, "Display name (1 to 200 characters)."),
+                "category": text(Rule::ANY, "Category, e.g. `running-shoes`."),
                 "list_price": with_description(sref("Fen"), "List price in fen, not negative."),
             }),
         ),
@@ -247,11 +283,11 @@ fn master_data(s: &mut Map<String, Value>) {
             true,
             &["code", "style_code", "barcode", "colour", "size", "list_price"],
             json!({
-                "code": string("SKU code, unique in the brand (1 to 64 characters)."),
-                "style_code": string("The style this SKU belongs to (in the same import or already known)."),
+                "code": text(text::SKU_CODE, "SKU code, unique in the brand (1 to 64 characters)."),
+                "style_code": text(Rule::ANY, "The style this SKU belongs to (in the same import or already known)."),
                 "barcode": sref("Ean13"),
-                "colour": string("Colour name."),
-                "size": string("Size label."),
+                "colour": text(Rule::ANY, "Colour name."),
+                "size": text(Rule::ANY, "Size label."),
                 "list_price": with_description(sref("Fen"), "List price in fen, not negative."),
             }),
         ),
@@ -263,13 +299,13 @@ fn master_data(s: &mut Map<String, Value>) {
             true,
             &["sku_code", "qty"],
             json!({
-                "sku_code": string("Component SKU code."),
+                "sku_code": text(Rule::ANY, "Component SKU code."),
                 "qty": with_description(sref("Qty"), "Units of the component in one kit."),
             }),
         ),
     );
     s.insert("Bundle".into(), object("A bundle (组合商品): a kit SKU made of component SKUs; its availability is the minimum over components of available / qty.", true, &["sku_code", "components"], json!({
-        "sku_code": string("The kit's own SKU code."),
+        "sku_code": text(Rule::ANY, "The kit's own SKU code."),
         "components": array(sref("BundleComponent"), "At least one component, none the kit itself."),
     })));
     s.insert(
@@ -279,9 +315,9 @@ fn master_data(s: &mut Map<String, Value>) {
             true,
             &["id", "store_code", "name", "role", "pin"],
             json!({
-                "id": string("Staff id, e.g. employee number (1 to 64 characters)."),
-                "store_code": string("The store they work at."),
-                "name": string("Display name (1 to 100 characters)."),
+                "id": text(text::STAFF_ID, "Staff id, e.g. employee number (1 to 64 characters)."),
+                "store_code": text(Rule::ANY, "The store they work at."),
+                "name": text(text::STAFF_NAME, "Display name (1 to 100 characters)."),
                 "role": sref("Role"),
                 "pin": { "type": "string", "pattern": "^[0-9]{4,8}$", "description": "Initial PIN, 4 to 8 digits." },
             }),
@@ -289,8 +325,8 @@ fn master_data(s: &mut Map<String, Value>) {
     );
     s.insert("StockLevelInput".into(), object("Sets on-hand (and optionally safety stock) of one SKU at one node; the server records the difference as a stock movement.", true,
         &["node_code", "sku_code", "quality", "on_hand"], json!({
-        "node_code": string("Node code."),
-        "sku_code": string("SKU code."),
+        "node_code": text(Rule::ANY, "Node code."),
+        "sku_code": text(Rule::ANY, "SKU code."),
         "quality": sref("Quality"),
         "on_hand": with_description(sref("Count"), "On-hand to set."),
         "safety": nullable(sref("Count"), "Safety stock (安全库存) to keep back from channels; unchanged when absent or null."),
@@ -324,16 +360,16 @@ fn master_data(s: &mut Map<String, Value>) {
 
 fn stock(s: &mut Map<String, Value>) {
     s.insert("StockAdjustment".into(), object("Adds or removes units of one SKU at one node (an ERP-side stock movement).", true, &["node_code", "sku_code", "quality", "delta", "note"], json!({
-        "node_code": string("Node code (must be known)."),
-        "sku_code": string("SKU code (must be known)."),
+        "node_code": text(Rule::ANY, "Node code (must be known)."),
+        "sku_code": text(Rule::ANY, "SKU code (must be known)."),
         "quality": sref("Quality"),
         "delta": { "type": "integer", "format": "int64", "minimum": -i64::from(MAX_QTY), "maximum": MAX_QTY, "not": { "const": 0 },
                    "description": "Units added (positive) or removed (negative); not zero, at most 100000 either way." },
-        "note": string("Why, for the ledger."),
+        "note": text(Rule::ANY, "Why, for the ledger."),
     })));
     s.insert("StockAdjustmentBatch".into(), object("An ERP stock adjustment batch, idempotent by batch_id.", true, &["batch_id", "lines"], json!({
-        "batch_id": string("The ERP's id for this batch (1 to 100 characters); a replay with the same id and lines changes nothing, with other lines it is refused (409 batch_id_reused)."),
-        "lines": { "type": "array", "items": sref("StockAdjustment"), "minItems": 1, "maxItems": 10_000, "description": "1 to 10000 adjustments." },
+        "batch_id": text(text::BATCH_ID, "The ERP's id for this batch (1 to 100 characters); a replay with the same id and lines changes nothing, with other lines it is refused (409 batch_id_reused)."),
+        "lines": { "type": "array", "items": sref("StockAdjustment"), "minItems": 1, "maxItems": 10_000, "description": "1 to 10000 adjustments, and the whole body at most 1 MiB (413 body_too_large): 10000 lines fit only while they average under about 100 bytes of JSON (short codes and notes); with 32-character node codes and 64-character SKU codes about 6000 fit. Split larger batches." },
     })));
     s.insert(
         "AdjustmentResult".into(),
@@ -367,9 +403,9 @@ fn stock(s: &mut Map<String, Value>) {
         "oversold": array(string("`node/sku/quality`"), "Balances with more reserved than on hand, after physical facts such as counts."),
     })));
     s.insert("ReservationRequest".into(), object("A channel stock hold (预占) of sellable units, e.g. while a customer pays. Idempotent by reference.", true, &["reference", "node_code", "sku_code", "qty"], json!({
-        "reference": string("The caller's idempotency key (1 to 100 characters): the same key and content return the same reservation."),
-        "node_code": string("Node to reserve at."),
-        "sku_code": string("SKU."),
+        "reference": text(text::HOLD_REFERENCE, "The caller's idempotency key (1 to 100 characters): the same key and content return the same reservation."),
+        "node_code": text(Rule::ANY, "Node to reserve at."),
+        "sku_code": text(Rule::ANY, "SKU."),
         "qty": sref("Qty"),
     })));
     s.insert("Reservation".into(), object("A reservation of sellable units at a node: a channel hold (with a reference) or a fulfillment order line's (without).", false,
@@ -385,13 +421,13 @@ fn stock(s: &mut Map<String, Value>) {
 
 fn orders(s: &mut Map<String, Value>) {
     s.insert("Customer".into(), object("The customer as far as fulfilment needs to know.", true, &["name", "phone"], json!({
-        "name": string("Name on the order (1 to 100 characters)."),
-        "phone": string("Mobile number for notifications such as the pickup code (1 to 32 characters)."),
-        "address": { "type": "string", "default": "", "description": "Delivery address (empty for pickup; at most 500 characters)." },
+        "name": text(text::CUSTOMER_NAME, "Name on the order (1 to 100 characters)."),
+        "phone": text(text::CUSTOMER_PHONE, "Mobile number for notifications such as the pickup code (1 to 32 characters)."),
+        "address": text_rule(text::CUSTOMER_ADDRESS, json!({ "type": "string", "default": "", "description": "Delivery address (empty for pickup; at most 500 characters)." })),
         "location": nullable(sref("GeoPoint"), "Where to deliver; required for ship and same-city orders (422 location_required)."),
     })));
     s.insert("OrderLineInput".into(), object("One line of a channel order as it arrives.", true, &["sku_code", "qty", "unit_price"], json!({
-        "sku_code": string("SKU code (must be known)."),
+        "sku_code": text(Rule::ANY, "SKU code (must be known)."),
         "qty": sref("Qty"),
         "unit_price": with_description(sref("Fen"), "Price per unit in fen before discount, 0 to 100000000."),
         "discount": { "$ref": "#/components/schemas/Fen", "default": 0, "description": "Discount on the whole line in fen, 0 to the line value." },
@@ -399,11 +435,11 @@ fn orders(s: &mut Map<String, Value>) {
     s.insert("ChannelOrderInput".into(), object("A channel order for intake. Idempotent by (channel, channel_order_id): the same content returns the same order, different content is refused (409 order_conflict).", true,
         &["channel", "channel_order_id", "fulfillment", "customer", "lines"], json!({
         "channel": sref("Channel"),
-        "channel_order_id": string("The channel's own order number (1 to 64 characters)."),
+        "channel_order_id": text(text::CHANNEL_ORDER_ID, "The channel's own order number (1 to 64 characters)."),
         "fulfillment": sref("FulfillmentKind"),
         "customer": sref("Customer"),
-        "pickup_store": { "type": ["string", "null"], "description": "For pickup orders (required there): the store the customer chose; it must offer pickup." },
-        "associate_id": { "type": ["string", "null"], "description": "Associate credited with the sale, if any." },
+        "pickup_store": text_or_null(Rule::ANY, "For pickup orders (required there): the store the customer chose; it must offer pickup."),
+        "associate_id": text_or_null(Rule::ANY, "Associate credited with the sale, if any."),
         "lines": { "type": "array", "items": sref("OrderLineInput"), "minItems": 1, "maxItems": MAX_LINES, "description": "1 to 100 lines." },
     })));
     s.insert(
@@ -515,7 +551,7 @@ fn devices(s: &mut Map<String, Value>) {
             true,
             &["store_code"],
             json!({
-                "store_code": string("Store node code (a direct or franchise store)."),
+                "store_code": text(Rule::ANY, "Store node code (a direct or franchise store)."),
             }),
         ),
     );
@@ -534,9 +570,9 @@ fn devices(s: &mut Map<String, Value>) {
         "last_seen_ms": { "type": ["integer", "null"], "format": "int64", "description": "Its last push (Unix ms)." },
     })));
     s.insert("EnrollRequest".into(), object("Exchange a one-time enrolment code for a device credential.", true, &["code", "device_name", "protocol_version"], json!({
-        "code": string("The one-time code HQ printed (dashes and case ignored)."),
-        "device_name": string("A name for the device, shown to HQ (1 to 100 characters), e.g. `Counter tablet 1`."),
-        "protocol_version": u32_int("Sync protocol version the app speaks; this server speaks 1 and answers any other with 400 unsupported_protocol_version."),
+        "code": text(Rule::ANY, "The one-time code HQ printed, e.g. `ABCD-EFGH-JKLM`; dashes, spaces and case are ignored, so any code that does not match an issued one is 401 invalid_enrollment_code rather than a format error."),
+        "device_name": text(text::DEVICE_NAME, "A name for the device, shown to HQ (1 to 100 characters; 422 invalid_device_name), e.g. `Counter tablet 1`."),
+        "protocol_version": protocol_version("Sync protocol version the app speaks; this server speaks 1 and answers any other with 400 unsupported_protocol_version."),
     })));
     s.insert(
         "EnrollResponse".into(),
@@ -574,14 +610,14 @@ fn push(s: &mut Map<String, Value>) {
             true,
             &["sku_code", "qty", "condition"],
             json!({
-                "sku_code": string("SKU code."),
+                "sku_code": text(Rule::ANY, "SKU code."),
                 "qty": with_description(sref("Qty"), "Units returned."),
                 "condition": sref("ReturnCondition"),
             }),
         ),
     );
     s.insert("CountLine".into(), object("One counted SKU of a stock count.", true, &["sku_code", "quality", "counted", "expected"], json!({
-        "sku_code": string("SKU code."),
+        "sku_code": text(Rule::ANY, "SKU code."),
         "quality": sref("Quality"),
         "counted": with_description(sref("Count"), "Units found on the shelf."),
         "expected": i64_int("On-hand the device showed when counting; a difference from the server's on-hand means stock moved meanwhile, which is flagged."),
@@ -592,7 +628,7 @@ fn push(s: &mut Map<String, Value>) {
             "pickup_code",
             "HandOverVerificationPickupCode",
             "The customer's pickup code (typed or from their QR), verified on the device.",
-            object("", true, &["code"], json!({ "code": string("The code as entered.") })),
+            object("", true, &["code"], json!({ "code": text(Rule::ANY, "The code as entered.") })),
         ),
         (
             "id_check",
@@ -671,13 +707,13 @@ fn push(s: &mut Map<String, Value>) {
 
     s.insert("OpEnvelope".into(), object("One operation with its identity and context.", true, &["op_id", "device_seq", "staff_id", "device_time", "op"], json!({
         "op_id": uuid("UUIDv7 created on the device; the server applies each op_id once."),
-        "device_seq": { "type": "integer", "minimum": 1, "description": "The device's own sequence number, from 1, without gaps; it orders the ops, the device clock does not." },
-        "staff_id": string("Staff member who did it (1 to 64 characters)."),
+        "device_seq": { "type": "integer", "minimum": 1, "maximum": i64::MAX, "description": "The device's own sequence number, from 1 to 2^63−1 (422 invalid_sequence otherwise), without gaps; it orders the ops, the device clock does not." },
+        "staff_id": text(text::STAFF_ID, "Staff member who did it (1 to 64 characters; 422 invalid_staff)."),
         "device_time": date_time("Device clock when it was done (informational; may be skewed)."),
         "op": sref("Op"),
     })));
     s.insert("PushRequest".into(), object("A batch of operations from one device's outbox, in device order.", true, &["protocol_version", "ops"], json!({
-        "protocol_version": u32_int("Protocol version the device speaks (1; others get 400 unsupported_protocol_version)."),
+        "protocol_version": protocol_version("Protocol version the device speaks (1; others get 400 unsupported_protocol_version)."),
         "ops": { "type": "array", "items": sref("OpEnvelope"), "maxItems": MAX_PUSH_OPS, "description": "At most 500 operations, strictly increasing device_seq without gaps." },
     })));
 
