@@ -2,12 +2,15 @@
 //! catalogue with barcodes and kits, warehouses and stores on the map, staff, opening stock
 //! and a stream of channel orders the server can accept in sequence.
 //!
-//! Pure and I/O-free so the sync server's `demo` command can embed it; the `gen` binary
-//! (feature `cli`) writes the data to files or seeds a running server.
+//! Pure and I/O-free so the sync server's `demo` command can embed it. Feature `files` adds
+//! [`files::write`], the files `sync-server import` reads; the `gen` binary (feature `cli`)
+//! writes them or seeds a running server.
 
 mod tiny;
 pub use tiny::{ean, tiny};
 mod catalogue;
+#[cfg(feature = "files")]
+pub mod files;
 mod names;
 mod nodes;
 mod orders;

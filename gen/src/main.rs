@@ -6,8 +6,6 @@ use gen::{generate, import_requests, Dataset, GenConfig};
 use indicatif::{ProgressBar, ProgressStyle};
 use reqwest::StatusCode;
 use serde::Serialize;
-use std::fs::File;
-use std::io::{BufWriter, Write};
 use std::path::Path;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -25,7 +23,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Cmd {
-    /// Write nodes.json, catalogue.json, staff.json, stock.csv and orders.jsonl to a folder.
+    /// Write nodes.json, catalogue.json, staff.json, stock.csv and orders.jsonl to a folder,
+    /// for `sync-server import` in that order.
     Write {
         /// Output folder (created if missing).
         #[arg(long)]
@@ -131,46 +130,8 @@ fn summary(d: &Dataset) -> String {
     )
 }
 
-fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
-    let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
-    let mut w = BufWriter::new(file);
-    serde_json::to_writer_pretty(&mut w, value)?;
-    w.write_all(b"\n")?;
-    w.flush()?;
-    Ok(())
-}
-
 fn write(out: &Path, d: &Dataset) -> Result<()> {
-    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
-    let b = &d.bundle;
-    write_json(&out.join("nodes.json"), &b.nodes)?;
-    let catalogue = shared::import::ImportBundle {
-        styles: b.styles.clone(),
-        skus: b.skus.clone(),
-        bundles: b.bundles.clone(),
-        ..Default::default()
-    };
-    write_json(&out.join("catalogue.json"), &catalogue)?;
-    write_json(
-        &out.join("staff.json"),
-        &shared::import::ImportBundle { staff: b.staff.clone(), ..Default::default() },
-    )?;
-
-    let mut csv = csv::Writer::from_path(out.join("stock.csv")).context("cannot create stock.csv")?;
-    csv.write_record(["node_code", "sku_code", "quality", "on_hand", "safety"])?;
-    for r in &b.stock {
-        let safety = r.safety.map(|s| s.get().to_string()).unwrap_or_default();
-        csv.write_record([&r.node_code, &r.sku_code, r.quality.as_str(), &r.on_hand.get().to_string(), &safety])?;
-    }
-    csv.flush()?;
-
-    let path = out.join("orders.jsonl");
-    let mut w = BufWriter::new(File::create(&path).with_context(|| format!("cannot create {}", path.display()))?);
-    for o in &d.orders {
-        serde_json::to_writer(&mut w, o)?;
-        w.write_all(b"\n")?;
-    }
-    w.flush()?;
+    gen::files::write(out, d)?;
     println!("wrote {}: {}", out.display(), summary(d));
     Ok(())
 }

@@ -107,3 +107,57 @@ fn import_enrol_serve_and_revoke_through_the_binary() {
     let out = bin().args(["--database", &db, "revoke-device", "no-such-device"]).output().unwrap();
     assert!(!out.status.success());
 }
+
+/// The files of `/tmp/brand/…` that the README's `sync-server -- import` line names, in order.
+fn readme_import_files() -> Vec<String> {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
+    let line = readme
+        .lines()
+        .find(|l| l.contains("-p sync-server -- import "))
+        .expect("the README shows how to import gen's files");
+    line.split_whitespace().filter_map(|w| w.strip_prefix("/tmp/brand/")).map(str::to_string).collect()
+}
+
+#[test]
+fn what_gen_write_writes_the_import_command_reads_in_the_readme_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = common::Database::fresh();
+    let data = gen::generate(&gen::GenConfig { seed: 3, styles: 2, stores: 2, orders: 8 });
+    let written = gen::files::write(dir.path(), &data).unwrap();
+
+    let names: Vec<String> = written.iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
+    assert_eq!(readme_import_files(), names, "the README imports every file gen writes, in gen's order");
+
+    let out = bin().args(["--database", &database.url, "import"]).args(&written).output().unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "import refused gen's files:\n{stdout}\n{stderr}");
+    let b = &data.bundle;
+    assert!(stdout.contains(&format!("{} nodes", b.nodes.len())), "{stdout}");
+    assert!(stdout.contains(&format!("{} staff", b.staff.len())), "{stdout}");
+    assert!(stdout.contains(&format!("{} stock rows", b.stock.len())), "{stdout}");
+
+    let storage = sync_server::storage::open(&database.url).unwrap();
+    let counts = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(
+        sync_server::service::read(storage.as_ref(), |tx| {
+            let mut out = Vec::new();
+            for sql in [
+                "SELECT COUNT(*) FROM node",
+                "SELECT COUNT(*) FROM sku",
+                "SELECT COUNT(*) FROM staff WHERE active = 1",
+                "SELECT CAST(COALESCE(SUM(on_hand), 0) AS BIGINT) FROM stock_balance",
+                "SELECT COUNT(*) FROM orders",
+            ] {
+                out.push(tx.query_opt(sql, &[])?.unwrap().i64(0)?);
+            }
+            Ok(out)
+        }),
+    );
+    let on_hand: i64 = b.stock.iter().map(|r| r.on_hand.get()).sum();
+    let counts = counts.unwrap();
+    assert_eq!(
+        counts[..4],
+        [b.nodes.len() as i64, b.skus.len() as i64, b.staff.len() as i64, on_hand],
+        "nodes, SKUs, active staff and on-hand as generated"
+    );
+    assert!(counts[4] > 0, "the channel orders were taken: {stdout}");
+}

@@ -220,7 +220,21 @@ fn load(tx: &mut dyn Tx, store: &str, entity: Entity, key: &str) -> Result<Optio
         Entity::Style => catalogue::style(tx, key)?.map(Change::Style),
         Entity::Sku => catalogue::sku(tx, key)?.map(Change::Sku),
         Entity::Bundle => catalogue::bundle(tx, key)?.map(Change::Bundle),
-        Entity::Staff => catalogue::staff(tx, key)?.filter(|(s, _)| s == store).map(|(_, r)| Change::Staff(r)),
+        // Logged in this store's scope but now working at another store (moved away): the
+        // device gets them deactivated and without their PIN material, so they cannot log in
+        // or approve here.
+        Entity::Staff => catalogue::staff(tx, key)?.map(|(s, r)| {
+            Change::Staff(if s == store {
+                r
+            } else {
+                shared::protocol::StaffRecord {
+                    active: false,
+                    pin_hash: String::new(),
+                    approval_salt: String::new(),
+                    ..r
+                }
+            })
+        }),
         Entity::Stock => {
             let Some((sku, quality)) = key.rsplit_once('|') else { return Ok(None) };
             let Some(quality) = Quality::parse(quality) else { return Ok(None) };

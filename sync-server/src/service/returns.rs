@@ -1,11 +1,16 @@
 //! Facts from the shop floor about stock: returns received and stock counts.
+//!
+//! Each fact carries an id of its own (return id, count id) and is applied once by it,
+//! whatever op carries it: the same fact sent again gets its first outcome back and changes
+//! nothing; other content under a known id is flagged for HQ, not applied.
 
 use super::push::OpContext;
 use super::transitions::flag;
-use super::ServiceError;
-use crate::storage::{catalogue, ledger, orders, settlement, Tx};
+use super::{ErrorKind, ServiceError};
+use crate::storage::{catalogue, followups, ledger, orders, settlement, Tx};
 use shared::order::line_refund;
 use shared::protocol::{CountLine, OpOutcome, ReturnCondition, ReturnLine};
+use shared::secret::token_digest;
 use shared::staff::{Role, RETURN_MANAGER_LIMIT_FEN};
 use shared::stock::MovementReason;
 use uuid::Uuid;
@@ -147,6 +152,10 @@ pub fn count_stock(
     if lines.is_empty() || lines.len() > 5_000 {
         return Err(ServiceError::invalid("invalid_lines", "a count has 1 to 5000 lines"));
     }
+    let digest = token_digest(&serde_json::to_string(lines).unwrap_or_default());
+    if let Some(outcome) = seen_before(tx, ctx, COUNT, count_id, &digest, None)? {
+        return Ok(outcome);
+    }
     let reference = count_id.to_string();
     let mut problems: Vec<(&'static str, String)> = Vec::new();
     for l in lines {
@@ -178,9 +187,19 @@ pub fn count_stock(
         if level.reserved > l.counted.get() {
             problems.push((
                 "count_below_reserved",
-                format!("{}: {} counted but {} are promised to orders", l.sku_code, l.counted.get(), level.reserved),
+                format!(
+                    "{} ({}): {} counted but {} are promised to orders; the count is booked, reroute or \
+                     cancel the orders short of {} unit(s)",
+                    l.sku_code,
+                    l.quality.as_str(),
+                    l.counted.get(),
+                    level.reserved,
+                    level.reserved - l.counted.get()
+                ),
             ));
         }
     }
-    flag_all(tx, ctx, None, problems)
+    let outcome = flag_all(tx, ctx, None, problems)?;
+    remember(tx, ctx, COUNT, count_id, digest, &outcome)?;
+    Ok(outcome)
 }

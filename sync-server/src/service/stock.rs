@@ -4,7 +4,7 @@ use super::{now_ms, random_bytes, ServiceError};
 use crate::storage::{catalogue, changes, ledger, Tx};
 use serde::Serialize;
 use shared::import::{ImportBundle, ReservationRequest, StockAdjustmentBatch};
-use shared::secret::{hash_secret, token_digest, PIN_ITERATIONS};
+use shared::secret::{hash_secret, to_hex, token_digest, PIN_ITERATIONS};
 use shared::staff::valid_pin;
 use shared::stock::{MovementReason, Quality};
 use std::collections::HashSet;
@@ -205,17 +205,17 @@ pub struct AdjustmentResult {
     pub replayed: bool,
 }
 
-/// Applies an ERP adjustment batch once per `batch_id`.
+/// Applies an ERP adjustment batch once per `batch_id`, all lines or none: a line that
+/// would take on-hand below zero or below what is reserved refuses the whole batch (422
+/// `adjustment_exceeds_stock`, naming the line).
 pub fn adjust(tx: &mut dyn Tx, batch: &StockAdjustmentBatch) -> Result<AdjustmentResult, ServiceError> {
     check_text("batch_id", &batch.batch_id, 100)?;
     if batch.lines.is_empty() || batch.lines.len() > 10_000 {
         return Err(ServiceError::invalid("invalid_batch", "a batch has 1 to 10000 lines"));
     }
     let digest = token_digest(&serde_json::to_string(batch).unwrap_or_default());
-    if let Some(r) =
-        tx.query_opt("SELECT digest FROM adjustment_batch WHERE batch_id = $1", crate::params![&batch.batch_id])?
-    {
-        if r.text(0)? != digest {
+    if let Some(applied) = ledger::adjustment_batch_digest(tx, &batch.batch_id)? {
+        if applied != digest {
             return Err(ServiceError::conflict(
                 "batch_id_reused",
                 format!("batch {} was applied before with different lines; use a new batch_id", batch.batch_id),
@@ -243,7 +243,7 @@ pub fn adjust(tx: &mut dyn Tx, batch: &StockAdjustmentBatch) -> Result<Adjustmen
         }
     }
     let now = now_ms();
-    for l in &batch.lines {
+    for (i, l) in batch.lines.iter().enumerate() {
         let m = ledger::Movement {
             node: &l.node_code,
             sku: &l.sku_code,
@@ -252,12 +252,28 @@ pub fn adjust(tx: &mut dyn Tx, batch: &StockAdjustmentBatch) -> Result<Adjustmen
             reason: MovementReason::Adjustment,
             reference: &batch.batch_id,
         };
-        ledger::record_movement(tx, &m, now)?;
+        if !ledger::try_record_movement(tx, &m, now)? {
+            // The transaction rolls back: no line of the batch is applied.
+            let level = ledger::balance(tx, &l.node_code, &l.sku_code, l.quality)?;
+            return Err(ServiceError::invalid(
+                "adjustment_exceeds_stock",
+                format!(
+                    "line {} ({} {} at {}): a delta of {} would leave {} on hand with {} reserved (counting the \
+                     batch's earlier lines); an adjustment may not take on-hand below zero or below what is \
+                     reserved. Nothing in batch {} was applied",
+                    i + 1,
+                    l.sku_code,
+                    l.quality.as_str(),
+                    l.node_code,
+                    l.delta,
+                    level.on_hand + l.delta,
+                    level.reserved,
+                    batch.batch_id
+                ),
+            ));
+        }
     }
-    tx.exec(
-        "INSERT INTO adjustment_batch (batch_id, digest, applied_ms) VALUES ($1, $2, $3)",
-        crate::params![&batch.batch_id, &digest, now],
-    )?;
+    ledger::insert_adjustment_batch(tx, &batch.batch_id, &digest, now)?;
     Ok(AdjustmentResult { batch_id: batch.batch_id.clone(), applied: batch.lines.len(), replayed: false })
 }
 

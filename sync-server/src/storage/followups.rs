@@ -1,5 +1,6 @@
 //! Follow-ups around fulfillment: hand-over facts, customer notifications (claimed once by
-//! the sender) and conflicts flagged for HQ.
+//! the sender), conflicts flagged for HQ, and the facts devices send under ids of their own
+//! (counts, returns) with the outcome each got.
 
 use super::{StorageError, Tx};
 use crate::params;

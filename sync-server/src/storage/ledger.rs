@@ -1,7 +1,9 @@
 //! The stock pool: balances, the append-only movement ledger and reservations.
 //!
 //! Invariants kept here and checked by [`audit`]: a balance's on-hand equals the sum of its
-//! movements, and its reserved equals the sum of its active reservations. Reservations are a
+//! movements, and its reserved equals the sum of its active reservations. Removals HQ
+//! decides ([`try_record_movement`]) never take on-hand below zero or below reserved; only
+//! physical facts (a count finding less) may, and those are flagged for HQ. Reservations are a
 //! single conditional UPDATE, so concurrent requests can never reserve more than is
 //! available, whatever the backend's isolation level.
 
@@ -73,6 +75,47 @@ pub fn record_movement(tx: &mut dyn Tx, m: &Movement<'_>, now_ms: i64) -> Result
         params![m.node, m.sku, m.quality.as_str(), m.delta],
     )?;
     touched(tx, m.node, m.sku, m.quality)
+}
+
+/// Appends a movement unless it would take the balance's on-hand below zero or below what
+/// is reserved: one conditional UPDATE, so a concurrent reservation or removal cannot slip
+/// in between check and write. Adding units always succeeds. Returns false, changing
+/// nothing, when the movement is refused.
+pub fn try_record_movement(tx: &mut dyn Tx, m: &Movement<'_>, now_ms: i64) -> Result<bool, StorageError> {
+    if m.delta >= 0 {
+        record_movement(tx, m, now_ms)?;
+        return Ok(true);
+    }
+    let n = tx.exec(
+        "UPDATE stock_balance SET on_hand = on_hand + $4
+         WHERE node_code = $1 AND sku_code = $2 AND quality = $3 AND on_hand + $4 >= 0 AND on_hand + $4 >= reserved",
+        params![m.node, m.sku, m.quality.as_str(), m.delta],
+    )?;
+    if n == 0 {
+        return Ok(false);
+    }
+    tx.exec(
+        "INSERT INTO stock_movement (node_code, sku_code, quality, delta, reason, reference, at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        params![m.node, m.sku, m.quality.as_str(), m.delta, m.reason.as_str(), m.reference, now_ms],
+    )?;
+    touched(tx, m.node, m.sku, m.quality)?;
+    Ok(true)
+}
+
+/// The digest an ERP adjustment batch was applied with, if it was.
+pub fn adjustment_batch_digest(tx: &mut dyn Tx, batch_id: &str) -> Result<Option<String>, StorageError> {
+    tx.query_opt("SELECT digest FROM adjustment_batch WHERE batch_id = $1", params![batch_id])?
+        .map(|r| r.text(0))
+        .transpose()
+}
+
+/// Records that an ERP adjustment batch was applied.
+pub fn insert_adjustment_batch(tx: &mut dyn Tx, batch_id: &str, digest: &str, now_ms: i64) -> Result<(), StorageError> {
+    tx.exec(
+        "INSERT INTO adjustment_batch (batch_id, digest, applied_ms) VALUES ($1, $2, $3)",
+        params![batch_id, digest, now_ms],
+    )?;
+    Ok(())
 }
 
 /// Sets the safety stock of a balance.

@@ -26,6 +26,7 @@ const ATTEMPTS: u32 = 5;
 
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("migrations/postgres/0001_init.sql")),
+    (2, include_str!("migrations/postgres/0002_counts_and_adjustments.sql")),
     (3, include_str!("migrations/postgres/0003_change_log_commit_order.sql")),
 ];
 

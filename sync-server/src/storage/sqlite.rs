@@ -18,7 +18,10 @@ const MAX_GROUP: usize = 128;
 /// Reader connections.
 const READERS: usize = 4;
 
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("migrations/sqlite/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("migrations/sqlite/0001_init.sql")),
+    (2, include_str!("migrations/sqlite/0002_counts_and_adjustments.sql")),
+];
 
 type WriteRequest = (Job, oneshot::Sender<Result<(), StorageError>>);
 
