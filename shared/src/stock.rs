@@ -92,9 +92,25 @@ pub enum StockError {
 }
 
 impl StockLevel {
-    /// Available to promise: on-hand − reserved − safety − locked, never below zero.
+    /// Available to promise to any channel: on-hand − reserved − safety − locked, never
+    /// below zero.
     pub fn available(&self) -> i64 {
         (self.on_hand - self.reserved - self.safety - self.locked).max(0)
+    }
+
+    /// What the node's own store may sell from its shelf: safety stock is kept back from the
+    /// other channels, not from the store's own customers, so only reservations and locks
+    /// are off limits.
+    pub fn available_to_own_store(&self) -> i64 {
+        (self.on_hand - self.reserved - self.locked).max(0)
+    }
+
+    /// The store's lease: units of its shelf that no other channel can take while the store
+    /// is offline, so what it promises within the lease never oversells the pool. Routing for
+    /// every other channel keeps the safety stock back, so the lease is the safety stock, as
+    /// far as the shelf holds it free of reservations and locks.
+    pub fn lease(&self) -> i64 {
+        self.available_to_own_store().min(self.safety.max(0))
     }
 
     /// Reserves `qty` if that much is available.
@@ -202,5 +218,15 @@ mod tests {
         assert_eq!(l.available(), 0);
         l.apply_movement(-9);
         assert_eq!(l.oversold(), 5);
+    }
+
+    #[test]
+    fn the_lease_is_the_safety_stock_the_shelf_holds_free() {
+        let l = StockLevel { on_hand: 4, reserved: 0, safety: 2, locked: 0 };
+        assert_eq!((l.available(), l.available_to_own_store(), l.lease()), (2, 4, 2));
+        let l = StockLevel { on_hand: 4, reserved: 3, safety: 2, locked: 0 };
+        assert_eq!((l.available(), l.available_to_own_store(), l.lease()), (0, 1, 1));
+        let l = StockLevel { on_hand: 4, reserved: 0, safety: 0, locked: 1 };
+        assert_eq!((l.available(), l.available_to_own_store(), l.lease()), (3, 3, 0));
     }
 }

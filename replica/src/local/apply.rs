@@ -122,7 +122,9 @@ impl StockEffect {
             }
             StockEffect::Set { on_hand, .. } => r.on_hand = *on_hand,
         }
-        r.lease = (r.on_hand - r.reserved - r.locked).max(0);
+        r.lease =
+            shared::stock::StockLevel { on_hand: r.on_hand, reserved: r.reserved, safety: r.safety, locked: r.locked }
+                .lease();
     }
 }
 

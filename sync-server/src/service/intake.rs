@@ -112,6 +112,7 @@ fn candidates(
     only: Option<&str>,
     exclude: &[String],
     needs: &[Need],
+    own_store: Option<&str>,
 ) -> Result<Vec<Candidate>, ServiceError> {
     let nodes: BTreeMap<String, Node> = catalogue::all_nodes(tx)?
         .into_iter()
@@ -122,7 +123,7 @@ fn candidates(
     let mut skus: Vec<&str> = needs.iter().map(|n| n.sku_code.as_str()).collect();
     skus.dedup();
     for sku in skus {
-        for (node, qty) in ledger::availability(tx, sku)? {
+        for (node, qty) in ledger::availability(tx, sku, own_store)? {
             if nodes.contains_key(&node) && qty > 0 {
                 available.entry(node).or_default().insert(sku.to_string(), qty);
             }
@@ -134,6 +135,8 @@ fn candidates(
         .collect())
 }
 
+/// Plans `needs`; an order a store placed (`own_store`) may also draw on that store's own
+/// safety stock.
 fn route(
     tx: &mut dyn Tx,
     kind: FulfillmentKind,
@@ -141,8 +144,9 @@ fn route(
     only: Option<&str>,
     exclude: &[String],
     needs: &[Need],
+    own_store: Option<&str>,
 ) -> Result<Plan, ServiceError> {
-    let mut cands = candidates(tx, kind, only, exclude, needs)?;
+    let mut cands = candidates(tx, kind, only, exclude, needs, own_store)?;
     if kind == FulfillmentKind::SameCity {
         if let Some(t) = target {
             cands.retain(|c| c.location.distance_km(&t) <= SAME_CITY_RADIUS_KM);
@@ -176,7 +180,12 @@ fn materialise(tx: &mut dyn Tx, order: &OrderRow, plan: &Plan, now: i64) -> Resu
         orders::insert_fulfillment(tx, &row)?;
         for (i, a) in plan.assignments.iter().filter(|a| a.node_code == node).enumerate() {
             let reservation = Uuid::now_v7().to_string();
-            if !ledger::try_reserve(tx, &reservation, None, &node, &a.sku_code, a.qty, now)? {
+            let reserved = if order.placed_at_store.as_deref() == Some(node.as_str()) {
+                ledger::try_reserve_own_shelf(tx, &reservation, &node, &a.sku_code, a.qty, now)?
+            } else {
+                ledger::try_reserve(tx, &reservation, None, &node, &a.sku_code, a.qty, now)?
+            };
+            if !reserved {
                 // Another transaction took the stock between planning and reserving.
                 return Err(ServiceError::stale_read(
                     "stock_changed",
@@ -315,7 +324,7 @@ pub fn reroute(
         (Some(store), None) => catalogue::node(tx, store)?.map(|n| n.location),
         (_, t) => t,
     };
-    let plan = route(tx, order.fulfillment, target, None, &exclude, lines)?;
+    let plan = route(tx, order.fulfillment, target, None, &exclude, lines, order.placed_at_store.as_deref())?;
     let ids = materialise(tx, &order, &plan, now)?;
     for u in &plan.unplaced {
         orders::add_unrouted(tx, order_id, u.line_no, u.qty)?;

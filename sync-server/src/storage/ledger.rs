@@ -159,11 +159,41 @@ pub fn try_reserve(
     qty: i64,
     now_ms: i64,
 ) -> Result<bool, StorageError> {
-    let n = tx.exec(
+    reserve_if(tx, id, reference, node, sku, qty, false, now_ms)
+}
+
+/// [`try_reserve`] for the node's own store selling from its shelf: its safety stock counts
+/// (see `StockLevel::available_to_own_store`).
+pub fn try_reserve_own_shelf(
+    tx: &mut dyn Tx,
+    id: &str,
+    node: &str,
+    sku: &str,
+    qty: i64,
+    now_ms: i64,
+) -> Result<bool, StorageError> {
+    reserve_if(tx, id, None, node, sku, qty, true, now_ms)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn reserve_if(
+    tx: &mut dyn Tx,
+    id: &str,
+    reference: Option<&str>,
+    node: &str,
+    sku: &str,
+    qty: i64,
+    own_shelf: bool,
+    now_ms: i64,
+) -> Result<bool, StorageError> {
+    let sql = if own_shelf {
         "UPDATE stock_balance SET reserved = reserved + $3
-         WHERE node_code = $1 AND sku_code = $2 AND quality = 'sellable' AND on_hand - reserved - safety - locked >= $3",
-        params![node, sku, qty],
-    )?;
+         WHERE node_code = $1 AND sku_code = $2 AND quality = 'sellable' AND on_hand - reserved - locked >= $3"
+    } else {
+        "UPDATE stock_balance SET reserved = reserved + $3
+         WHERE node_code = $1 AND sku_code = $2 AND quality = 'sellable' AND on_hand - reserved - safety - locked >= $3"
+    };
+    let n = tx.exec(sql, params![node, sku, qty])?;
     if n == 0 {
         return Ok(false);
     }
@@ -251,11 +281,15 @@ pub fn close_reservation(
     Ok(true)
 }
 
-/// Sellable availability of `sku` at every node that has a balance.
-pub fn availability(tx: &mut dyn Tx, sku: &str) -> Result<Vec<(String, i64)>, StorageError> {
+/// Sellable availability of `sku` at every node that has a balance, as an order placed by
+/// `own_store` (if any) sees it: that store's own shelf includes its safety stock (see
+/// `StockLevel::available_to_own_store`), every other node's does not.
+pub fn availability(tx: &mut dyn Tx, sku: &str, own_store: Option<&str>) -> Result<Vec<(String, i64)>, StorageError> {
     tx.query(
-        "SELECT node_code, on_hand - reserved - safety - locked FROM stock_balance WHERE sku_code = $1 AND quality = 'sellable'",
-        params![sku],
+        "SELECT node_code,
+                on_hand - reserved - locked - CASE WHEN node_code = CAST($2 AS TEXT) THEN 0 ELSE safety END
+         FROM stock_balance WHERE sku_code = $1 AND quality = 'sellable'",
+        params![sku, own_store],
     )?
     .iter()
     .map(|r| Ok((r.text(0)?, r.i64(1)?.max(0))))
@@ -272,9 +306,7 @@ fn record_from_row(r: &super::Row) -> Result<StockRecord, StorageError> {
         reserved: level.reserved,
         safety: level.safety,
         locked: level.locked,
-        // The store may promise its own shelf (safety stock protects channels, not the
-        // store's walk-in customers); reservations and locks are off limits.
-        lease: (level.on_hand - level.reserved - level.locked).max(0),
+        lease: level.lease(),
     })
 }
 
@@ -288,7 +320,7 @@ pub fn stock_record(tx: &mut dyn Tx, node: &str, sku: &str, quality: Quality) ->
         reserved: l.reserved,
         safety: l.safety,
         locked: l.locked,
-        lease: (l.on_hand - l.reserved - l.locked).max(0),
+        lease: l.lease(),
     })
 }
 

@@ -77,20 +77,25 @@ fn staff(id: &str, role: Role, active: bool) -> StaffRecord {
         role,
         pin_hash: hash_secret(PIN, format!("salt-of-{id}-0123456789").as_bytes(), 1000),
         active,
+        approval_salt: format!("{id}-approval-salt"),
     }
 }
 
+/// A balance whose safety stock covers the shelf, so the store's lease (its safety stock as
+/// far as the shelf holds it free) is everything not reserved.
 fn stock(sku: &str, quality: Quality, on_hand: i64, reserved: i64) -> StockRecord {
     StockRecord {
         sku_code: sku.into(),
         quality,
         on_hand,
         reserved,
-        safety: 0,
+        safety: SAFETY,
         locked: 0,
-        lease: (on_hand - reserved).max(0),
+        lease: (on_hand - reserved).clamp(0, SAFETY),
     }
 }
+
+const SAFETY: i64 = 100;
 
 fn page(changes: Vec<Change>) -> PullResponse {
     PullResponse {
@@ -824,7 +829,8 @@ fn count_stock_sets_on_hand_and_refuses_unknown_skus() {
     fx.perform(Op::CountStock { count_id: Uuid::now_v7(), lines: vec![line("SKU-1", 3, 5), line("SKU-3", 2, 0)] })
         .unwrap();
     assert_eq!(fx.sellable("SKU-1"), (3, 1, 2));
-    assert_eq!(fx.sellable("SKU-3"), (2, 0, 2), "a balance the store did not have yet");
+    // A balance the store did not have yet: no safety stock, so no lease to promise offline.
+    assert_eq!(fx.sellable("SKU-3"), (2, 0, 0), "a balance the store did not have yet");
     // A count replaces on-hand also on top of a later server number.
     fx.r.apply_pull(&page(vec![Change::Stock(stock("SKU-1", Quality::Sellable, 8, 1))])).unwrap();
     assert_eq!(fx.sellable("SKU-1"), (3, 1, 2));
@@ -841,11 +847,12 @@ fn returns_add_to_sellable_or_defective_stock() {
             ReturnLine { sku_code: "SKU-2".into(), qty: Qty::new(2).unwrap(), condition: ReturnCondition::Damaged },
         ],
         approved_by: None,
+        approval: None,
     })
     .unwrap();
     assert_eq!(fx.sellable("SKU-1"), (6, 1, 5));
     assert_eq!(fx.sellable("SKU-2"), (2, 0, 2));
-    assert_eq!(fx.quality("SKU-2", Quality::Defective), (2, 0, 2));
+    assert_eq!(fx.quality("SKU-2", Quality::Defective), (2, 0, 0), "no safety stock there, so no lease");
     assert_eq!(fx.r.stock("SKU-2").unwrap().len(), 2);
 }
 

@@ -392,7 +392,7 @@ fn stock(s: &mut Map<String, Value>) {
         "reserved": i64_int("Units reserved for fulfillment orders and channel holds."),
         "safety": i64_int("Safety stock kept back from channels."),
         "locked": i64_int("Units locked for promotions or frozen."),
-        "lease": i64_int("Units the store may promise offline: on_hand − reserved − locked, not below zero."),
+        "lease": i64_int("Units of its own shelf the store may promise while offline, which no other channel can take meanwhile: its safety stock as far as on_hand − reserved − locked holds it (min of the two, not below zero). The store itself may also sell its safety stock online."),
     })));
     s.insert("Audit".into(), object("Result of checking the stock pool's invariants: every balance equals its ledger and its active reservations. Lists hold at most 100 `node/sku/quality` keys each.", false,
         &["balances", "movements", "ledger_mismatches", "reservation_mismatches", "oversold"], json!({
