@@ -34,6 +34,21 @@ fn import_enrol_serve_and_revoke_through_the_binary() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("3 nodes") && text.contains("2 stock rows"), "{text}");
 
+    // A file imported from the command line gets the text rules the API applies: a NUL
+    // (which PostgreSQL cannot store) is refused naming the field, and nothing is imported.
+    let nul = dir.path().join("nul.json");
+    let mut styles = common::fixture().styles;
+    styles[0].name = "跑鞋\u{0}".into();
+    std::fs::write(
+        &nul,
+        serde_json::to_string(&shared::import::ImportBundle { styles, ..Default::default() }).unwrap(),
+    )
+    .unwrap();
+    let out = bin().args(["--database", &db, "import"]).arg(&nul).output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("styles[0].name") && err.contains("control"), "{err}");
+
     let bad = dir.path().join("bad.csv");
     std::fs::write(&bad, "node_code,sku_code,quality,on_hand,safety\nSTORE-A,SKU-1,sellable,-4,\n").unwrap();
     let out = bin().args(["--database", &db, "import"]).arg(&bad).output().unwrap();

@@ -187,6 +187,13 @@ impl Replica {
             }
         }
         Self::meta(&db, "store")?.ok_or(ReplicaError::NotEnrolled)?;
+        // Text the server could never store (a control character) is refused here, before it
+        // reaches the outbox, rather than by the server on every retry.
+        for (field, value) in op.text_fields() {
+            if let Err(e) = shared::text::check(&field, value, shared::text::Rule::ANY) {
+                return Err(ReplicaError::not_allowed("invalid_field", e.to_string()));
+            }
+        }
         let tx = db.transaction()?;
         let staff_ok: bool =
             tx.query_row("SELECT EXISTS(SELECT 1 FROM staff WHERE id = ?1 AND active = 1)", [staff_id], |r| r.get(0))?;
@@ -307,6 +314,38 @@ impl Replica {
                 params![r.op_id.to_string(), kind, status, code, message, fo, now],
             )?;
         }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The server refused an op whole (a 4xx for the op itself, e.g. text it can never
+    /// store): it will never be applied, so it leaves the outbox as a rejection in the inbox,
+    /// its local effects are undone, and the ops queued after it are renumbered down so the
+    /// device's sequence has no gap the server would refuse. Nothing else is lost.
+    pub fn refuse_unsendable(&self, op_id: Uuid, code: &str, message: &str) -> Result<()> {
+        let seq: Option<i64> = self
+            .db()
+            .query_row("SELECT seq FROM outbox WHERE op_id = ?1", [op_id.to_string()], |r| r.get(0))
+            .optional()?;
+        let Some(seq) = seq else { return Ok(()) };
+        let refused = OpResult {
+            op_id,
+            device_seq: seq as u64,
+            outcome: OpOutcome::Rejected { code: code.to_string(), message: message.to_string() },
+        };
+        self.record_push_results(std::slice::from_ref(&refused))?;
+        let mut db = self.db();
+        let tx = db.transaction()?;
+        let later: Vec<i64> = {
+            let mut stmt = tx.prepare("SELECT seq FROM outbox WHERE seq > ?1 ORDER BY seq")?;
+            let rows = stmt.query_map([seq], |r| r.get(0))?;
+            rows.collect::<std::result::Result<_, _>>()?
+        };
+        for s in later {
+            tx.execute("UPDATE outbox SET seq = ?1 WHERE seq = ?2", [s - 1, s])?;
+        }
+        let next: i64 = Self::meta(&tx, "next_seq")?.and_then(|s| s.parse().ok()).unwrap_or(seq + 1);
+        Self::set_meta(&tx, "next_seq", &(next - 1).max(seq).to_string())?;
         tx.commit()?;
         Ok(())
     }

@@ -151,7 +151,32 @@ impl SyncEngine {
                 break;
             }
             let req = PushRequest { protocol_version: PROTOCOL_VERSION, ops };
-            let resp = client.push(&token, &req).await?;
+            let resp = match client.push(&token, &req).await {
+                Ok(resp) => resp,
+                // The server refused the batch as sent (400/422): some op in it can never be
+                // applied. Find it by sending the first op alone; the one refused alone goes
+                // to the inbox as a rejection, so the rest of the outbox is not stuck behind it.
+                Err(ReplicaError::Server { status: 400 | 422, code, message }) => {
+                    let first = req.ops[0].clone();
+                    let alone = if req.ops.len() == 1 {
+                        Err(ReplicaError::Server { status: 422, code, message })
+                    } else {
+                        let one = PushRequest { protocol_version: PROTOCOL_VERSION, ops: vec![first.clone()] };
+                        client.push(&token, &one).await
+                    };
+                    match alone {
+                        Ok(resp) => resp,
+                        Err(ReplicaError::Server { status: 400 | 422, code, message }) => {
+                            tracing::warn!(op_id = %first.op_id, %code, %message, "the server refuses this op as sent; it goes to the inbox");
+                            self.replica.refuse_unsendable(first.op_id, &code, &message)?;
+                            report.pushed += 1;
+                            continue;
+                        }
+                        Err(e) => return Err(e),
+                    }
+                }
+                Err(e) => return Err(e),
+            };
             self.replica.record_push_results(&resp.results)?;
             report.pushed += resp.results.len();
             let pending = self.replica.pending_count()?;

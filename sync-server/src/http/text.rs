@@ -7,6 +7,7 @@
 
 use super::error::{body_timeout, error_response, is_body_timeout};
 use super::{BODY_LIMIT, IMPORT_BODY_LIMIT, PUSH_BODY_LIMIT};
+use crate::service::text::first_bad_string;
 use axum::body::Body;
 use axum::extract::{FromRequestParts, MatchedPath, RawPathParams, Request};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -16,35 +17,6 @@ use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt;
 use serde_json::Value;
 use shared::text::{check, Rule, TextError};
-
-/// The first string in `v` (object keys included) that breaks the text rules, named by its
-/// JSON path (`customer.name`, `ops[2].op.reason`).
-pub fn first_bad_string(v: &Value) -> Option<TextError> {
-    fn walk(v: &Value, at: &mut String) -> Option<TextError> {
-        match v {
-            Value::String(s) => check(if at.is_empty() { "body" } else { at }, s, Rule::ANY).err(),
-            Value::Array(items) => items.iter().enumerate().find_map(|(i, item)| {
-                let len = at.len();
-                at.push_str(&format!("[{i}]"));
-                let r = walk(item, at);
-                at.truncate(len);
-                r
-            }),
-            Value::Object(fields) => fields.iter().find_map(|(k, item)| {
-                let len = at.len();
-                if !at.is_empty() {
-                    at.push('.');
-                }
-                at.push_str(k);
-                let r = check(&format!("the key {k:?}"), k, Rule::ANY).err().or_else(|| walk(item, at));
-                at.truncate(len);
-                r
-            }),
-            _ => None,
-        }
-    }
-    walk(v, &mut String::new())
-}
 
 /// The first query parameter (name or value, percent-decoded) that breaks the text rules.
 pub fn first_bad_query_param(query: &str) -> Option<TextError> {

@@ -136,6 +136,9 @@ fn validate(b: &ImportBundle, tx: &mut dyn Tx) -> Result<(), ServiceError> {
 
 /// Applies an import in one transaction: all of it or, on any invalid row, none of it.
 pub fn import(tx: &mut dyn Tx, b: &ImportBundle) -> Result<ImportSummary, ServiceError> {
+    // The HTTP layer refuses control characters in any field; an import from the command
+    // line does not pass it, so the same rule is applied to the whole bundle here.
+    super::text::check_document(b)?;
     validate(b, tx)?;
     let now = now_ms();
     let mut summary = ImportSummary::default();
