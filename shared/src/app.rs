@@ -69,6 +69,12 @@ pub struct InboxItem {
     pub created_ms: i64,
     /// Whether it was read.
     pub read: bool,
+    /// When HQ resolved it (ms), if it did.
+    #[serde(default)]
+    pub resolved_ms: Option<i64>,
+    /// HQ's note on the resolution.
+    #[serde(default)]
+    pub resolution_note: Option<String>,
 }
 
 /// An error as the UI receives it: a stable code to translate, the details some messages

@@ -395,6 +395,32 @@ pub struct ChannelOrderRef {
 /// The Server-sent event a device receives when its scope changed.
 pub const SSE_EVENT_CHANGED: &str = "changed";
 
+/// HQ resolved a conflict one of the store's ops raised: the device shows it resolved in its
+/// inbox. Served by `GET /api/v1/sync/resolutions`, outside the change log, so apps that do not
+/// ask keep working.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Resolution {
+    /// The conflict's id at HQ.
+    pub conflict_id: i64,
+    /// The op that raised it.
+    pub op_id: Uuid,
+    /// The conflict's code.
+    pub code: String,
+    /// When HQ resolved it.
+    pub resolved_at: DateTime<Utc>,
+    /// HQ's note.
+    pub note: String,
+}
+
+/// A page of resolutions, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResolutionPage {
+    /// Resolutions after the cursor.
+    pub items: Vec<Resolution>,
+    /// Where the next page starts (pass as `after`); absent when this was the last page.
+    pub next: Option<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

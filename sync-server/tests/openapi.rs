@@ -32,7 +32,12 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/devices"),
     ("post", "/api/v1/devices/{id}/revoke"),
     ("get", "/api/v1/conflicts"),
+    ("post", "/api/v1/conflicts/{id}/resolve"),
+    ("get", "/api/v1/settings/pin-policy"),
+    ("put", "/api/v1/settings/pin-policy"),
+    ("get", "/api/v1/sync/resolutions"),
     ("post", "/api/v1/notifications/claim"),
+    ("post", "/api/v1/notifications/{id}/ack"),
 ];
 
 /// Operations any caller may use without a token.

@@ -155,6 +155,8 @@ catalogue! {
     RejectReason => "拒单原因", "Reject reason";
     RejectTitle => "拒绝此订单？订单将改派其他门店。", "Reject this order? It will be rerouted to another node.";
     RequestCourier => "呼叫快递", "Request courier";
+    ResolutionNote => "总部说明", "HQ's note";
+    Resolved => "总部已处理", "Resolved by HQ";
     Retry => "重试", "Retry";
     Saved => "已保存", "Saved";
     ScanHint => "扫码枪可在任意界面直接扫描。", "Handheld scanners work on any screen.";

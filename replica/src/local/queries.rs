@@ -157,7 +157,8 @@ impl Replica {
     pub fn inbox(&self) -> Result<Vec<InboxItem>> {
         let db = self.db();
         let mut stmt = db.prepare_cached(
-            "SELECT id, op_id, kind, status, code, message, fulfillment_order_id, created_ms, read FROM inbox ORDER BY id DESC",
+            "SELECT id, op_id, kind, status, code, message, fulfillment_order_id, created_ms, read, resolved_ms, resolution_note
+             FROM inbox ORDER BY id DESC",
         )?;
         let rows = stmt.query_map([], |r| {
             Ok(InboxItem {
@@ -170,9 +171,40 @@ impl Replica {
                 fulfillment_order_id: r.get(6)?,
                 created_ms: r.get(7)?,
                 read: r.get::<_, i64>(8)? != 0,
+                resolved_ms: r.get(9)?,
+                resolution_note: r.get(10)?,
             })
         })?;
         Ok(rows.collect::<std::result::Result<Vec<_>, _>>()?)
+    }
+
+    /// Where the next page of HQ's resolutions starts (`""` at first).
+    pub fn resolutions_after(&self) -> Result<String> {
+        Ok(Self::meta(&self.db(), "resolutions_after")?.unwrap_or_default())
+    }
+
+    /// Marks the inbox items whose conflicts HQ resolved, with HQ's note, as unread again so
+    /// the associate sees the answer; remembers where the next page starts. Returns how many
+    /// items changed (resolutions of ops this device did not send change nothing).
+    pub fn apply_resolutions(&self, items: &[shared::protocol::Resolution], next: Option<&str>) -> Result<usize> {
+        let mut db = self.db();
+        let tx = db.transaction()?;
+        let mut changed = 0;
+        for r in items {
+            changed += tx.execute(
+                "UPDATE inbox SET resolved_ms = ?2, resolution_note = ?3, read = 0 WHERE op_id = ?1 AND resolved_ms IS NULL",
+                params![r.op_id.to_string(), r.resolved_at.timestamp_millis(), r.note],
+            )?;
+        }
+        if let Some(next) = next {
+            Self::set_meta(&tx, "resolutions_after", next)?;
+        } else if let Some(last) = items.last() {
+            // The last page: go on after its last item next time.
+            let after = format!("{}/{}", last.resolved_at.timestamp_millis(), last.conflict_id);
+            Self::set_meta(&tx, "resolutions_after", &after)?;
+        }
+        tx.commit()?;
+        Ok(changed)
     }
 
     /// Network availability of a SKU (for endless aisle) and the snapshot's time (ms).

@@ -4,7 +4,8 @@ use crate::error::{ReplicaError, Result};
 use serde::de::DeserializeOwned;
 use shared::api_error::ApiErrorBody;
 use shared::protocol::{
-    AvailabilityPage, EnrollRequest, EnrollResponse, PullResponse, PushRequest, PushResponse, PROTOCOL_VERSION,
+    AvailabilityPage, EnrollRequest, EnrollResponse, PullResponse, PushRequest, PushResponse, ResolutionPage,
+    PROTOCOL_VERSION,
 };
 use std::time::Duration;
 
@@ -102,6 +103,12 @@ impl Client {
             });
         }
         serde_json::from_value(page).map_err(|e| ReplicaError::CorruptResponse { message: e.to_string() })
+    }
+
+    /// One page of HQ's resolutions of this store's conflicts.
+    pub async fn resolutions(&self, token: &str, after: &str) -> Result<ResolutionPage> {
+        let url = format!("{}/api/v1/sync/resolutions", self.base);
+        self.send(self.http.get(url).query(&[("after", after)]).bearer_auth(token)).await
     }
 
     /// One page of the network availability snapshot.

@@ -204,6 +204,7 @@ impl SyncEngine {
             }
             if !page.has_more {
                 self.refresh_availability(&client, &token).await?;
+                self.refresh_resolutions(&client, &token).await?;
                 return Ok(report);
             }
         }
@@ -233,6 +234,27 @@ impl SyncEngine {
             }
         }
         self.replica.replace_availability(&items, as_of.map(|t| t.timestamp_millis()).unwrap_or(now))
+    }
+
+    /// Fetches HQ's resolutions of this store's conflicts since the last ones and marks the
+    /// inbox. A server too old to have them (404) is not an error.
+    async fn refresh_resolutions(&self, client: &Client, token: &str) -> Result<()> {
+        let mut after = self.replica.resolutions_after()?;
+        for _ in 0..1_000 {
+            let page = match client.resolutions(token, &after).await {
+                Ok(p) => p,
+                Err(ReplicaError::Server { status: 404, .. }) | Err(ReplicaError::IncompatibleServer { .. }) => {
+                    return Ok(())
+                }
+                Err(e) => return Err(e),
+            };
+            self.replica.apply_resolutions(&page.items, page.next.as_deref())?;
+            match page.next {
+                Some(next) if next != after => after = next,
+                _ => return Ok(()),
+            }
+        }
+        Ok(())
     }
 
     /// Runs until the device is revoked: syncs on pokes (local actions, server events) and

@@ -117,3 +117,25 @@ pub async fn availability(
     .await?;
     Ok(Json(page).into_response())
 }
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResolutionsQuery {
+    #[serde(default)]
+    after: String,
+    limit: Option<u32>,
+}
+
+/// Conflicts raised by this store's ops that HQ has resolved, for the inbox.
+pub async fn resolutions(
+    DeviceAuth(device): DeviceAuth,
+    State(s): State<AppState>,
+    ApiQuery(q): ApiQuery<ResolutionsQuery>,
+) -> Result<Response, ApiError> {
+    let limit = q.limit.unwrap_or(service::follow_ups::MAX_RESOLUTION_PAGE);
+    let page = service::read(s.storage.as_ref(), move |tx| {
+        service::follow_ups::resolutions(tx, &device.store_code, &q.after, limit)
+    })
+    .await?;
+    Ok(Json(page).into_response())
+}

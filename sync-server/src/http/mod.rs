@@ -92,8 +92,12 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/enrollment-codes", post(admin::enrollment_code))
         .route("/api/v1/devices", get(admin::devices))
         .route("/api/v1/devices/{id}/revoke", post(admin::revoke))
+        .route("/api/v1/settings/pin-policy", get(admin::pin_policy).put(admin::set_pin_policy))
         .route("/api/v1/conflicts", get(admin::conflicts))
+        .route("/api/v1/conflicts/{id}/resolve", post(admin::resolve_conflict))
+        .route("/api/v1/sync/resolutions", get(device::resolutions))
         .route("/api/v1/notifications/claim", post(admin::claim_notifications))
+        .route("/api/v1/notifications/{id}/ack", post(admin::ack_notification))
         .layer(DefaultBodyLimit::max(BODY_LIMIT));
     Router::new()
         .merge(import)

@@ -122,16 +122,24 @@ pub fn insert_conflict(tx: &mut dyn Tx, c: &Conflict) -> Result<(), StorageError
     Ok(())
 }
 
-/// Open conflicts, newest first.
-pub fn open_conflicts(tx: &mut dyn Tx, limit: u32) -> Result<Vec<Conflict>, StorageError> {
-    tx.query(
-        "SELECT id, store_code, device_id, op_id, order_id, fulfillment_order_id, code, message, created_ms
-         FROM flagged_conflict WHERE resolved_ms IS NULL ORDER BY id DESC LIMIT $1",
-        params![limit],
-    )?
-    .iter()
-    .map(|r| {
-        Ok(Conflict {
+/// A conflict with its resolution, as HQ lists it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FollowUp {
+    /// The conflict.
+    #[serde(flatten)]
+    pub conflict: Conflict,
+    /// When HQ resolved it (ms), if it did.
+    pub resolved_ms: Option<i64>,
+    /// HQ's note.
+    pub resolution_note: Option<String>,
+}
+
+const FOLLOW_UP_COLUMNS: &str =
+    "id, store_code, device_id, op_id, order_id, fulfillment_order_id, code, message, created_ms, resolved_ms, resolution_note";
+
+fn follow_up_from_row(r: &super::Row) -> Result<FollowUp, StorageError> {
+    Ok(FollowUp {
+        conflict: Conflict {
             id: r.i64(0)?,
             store_code: r.opt_text(1)?,
             device_id: r.opt_text(2)?,
@@ -141,7 +149,97 @@ pub fn open_conflicts(tx: &mut dyn Tx, limit: u32) -> Result<Vec<Conflict>, Stor
             code: r.text(6)?,
             message: r.text(7)?,
             created_ms: r.i64(8)?,
+        },
+        resolved_ms: r.opt_i64(9)?,
+        resolution_note: r.opt_text(10)?,
+    })
+}
+
+/// Conflicts, newest first: the open ones, the resolved ones, or both.
+pub fn follow_ups(tx: &mut dyn Tx, resolved: Option<bool>, limit: u32) -> Result<Vec<FollowUp>, StorageError> {
+    let filter = match resolved {
+        None => "",
+        Some(false) => "WHERE resolved_ms IS NULL",
+        Some(true) => "WHERE resolved_ms IS NOT NULL",
+    };
+    let sql = format!("SELECT {FOLLOW_UP_COLUMNS} FROM flagged_conflict {filter} ORDER BY id DESC LIMIT $1");
+    tx.query(&sql, params![limit])?.iter().map(follow_up_from_row).collect()
+}
+
+/// One conflict, locked for a change on PostgreSQL.
+pub fn follow_up_for_update(tx: &mut dyn Tx, id: i64) -> Result<Option<FollowUp>, StorageError> {
+    let lock = if tx.dialect() == super::Dialect::Postgres { " FOR UPDATE" } else { "" };
+    let sql = format!("SELECT {FOLLOW_UP_COLUMNS} FROM flagged_conflict WHERE id = $1{lock}");
+    tx.query_opt(&sql, params![id])?.map(|r| follow_up_from_row(&r)).transpose()
+}
+
+/// Marks a conflict resolved with HQ's note.
+pub fn resolve(tx: &mut dyn Tx, id: i64, note: &str, now_ms: i64) -> Result<(), StorageError> {
+    tx.exec(
+        "UPDATE flagged_conflict SET resolved_ms = $2, resolution_note = $3 WHERE id = $1 AND resolved_ms IS NULL",
+        params![id, now_ms, note],
+    )?;
+    Ok(())
+}
+
+/// A store's resolved conflicts that came from its ops, after `(resolved_ms, id)`, oldest
+/// first.
+pub fn resolutions_after(
+    tx: &mut dyn Tx,
+    store: &str,
+    after: (i64, i64),
+    limit: u32,
+) -> Result<Vec<FollowUp>, StorageError> {
+    let sql = format!(
+        "SELECT {FOLLOW_UP_COLUMNS} FROM flagged_conflict
+         WHERE store_code = $1 AND op_id IS NOT NULL AND resolved_ms IS NOT NULL
+           AND (resolved_ms > $2 OR (resolved_ms = $2 AND id > $3))
+         ORDER BY resolved_ms, id LIMIT $4"
+    );
+    tx.query(&sql, params![store, after.0, after.1, limit])?.iter().map(follow_up_from_row).collect()
+}
+
+/// A fact a device sent under an id of its own, as first recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceFact {
+    /// `count` or `return`.
+    pub kind: String,
+    /// The device's id for the fact (count id, return id).
+    pub fact_id: String,
+    /// Store whose device sent it.
+    pub store_code: String,
+    /// Digest of what the fact said.
+    pub digest: String,
+    /// The op outcome it got, as JSON.
+    pub outcome_json: String,
+    /// The op that carried it first.
+    pub op_id: String,
+}
+
+/// The fact recorded under `kind` and `fact_id`, if any.
+pub fn device_fact(tx: &mut dyn Tx, kind: &str, fact_id: &str) -> Result<Option<DeviceFact>, StorageError> {
+    tx.query_opt(
+        "SELECT kind, fact_id, store_code, digest, outcome, op_id FROM device_fact WHERE kind = $1 AND fact_id = $2",
+        params![kind, fact_id],
+    )?
+    .map(|r| {
+        Ok(DeviceFact {
+            kind: r.text(0)?,
+            fact_id: r.text(1)?,
+            store_code: r.text(2)?,
+            digest: r.text(3)?,
+            outcome_json: r.text(4)?,
+            op_id: r.text(5)?,
         })
     })
-    .collect()
+    .transpose()
+}
+
+/// Records a fact under its id; a second fact under the same id is a constraint error.
+pub fn insert_device_fact(tx: &mut dyn Tx, f: &DeviceFact, now_ms: i64) -> Result<(), StorageError> {
+    tx.exec(
+        "INSERT INTO device_fact (kind, fact_id, store_code, digest, outcome, op_id, recorded_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        params![&f.kind, &f.fact_id, &f.store_code, &f.digest, &f.outcome_json, &f.op_id, now_ms],
+    )?;
+    Ok(())
 }

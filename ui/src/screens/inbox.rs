@@ -41,16 +41,25 @@ pub fn InboxScreen() -> impl IntoView {
                     let conflict = item.status == "conflict";
                     let code = item.code.clone();
                     let created = item.created_ms;
+                    let resolved = item.resolved_ms;
+                    let note = item.resolution_note.clone().unwrap_or_default();
                     view! {
                         <li class="card inbox-item" class:unread=!item.read data-inbox-id=id>
                             <div class="row">
                                 <span class=if conflict { "badge conflict" } else { "badge rejected" }>
                                     {move || if conflict { ctx.t(K::Conflict) } else { ctx.t(K::Refused) }}
                                 </span>
+                                {resolved.map(|_| view! { <span class="badge resolved">{move || ctx.t(K::Resolved)}</span> })}
                                 <span class="sub">{move || time_text(created, ctx.lang.get())}</span>
                             </div>
                             <p><strong>{move || inbox_code_text(ctx.lang.get(), &code)}</strong></p>
                             <p class="sub">{item.message.clone()}</p>
+                            {resolved.map(|at| view! {
+                                <p class="resolution">
+                                    <strong>{move || ctx.t(K::ResolutionNote)}</strong>
+                                    " · " {move || time_text(at, ctx.lang.get())} ": " {note.clone()}
+                                </p>
+                            })}
                             <div class="row">
                                 {order.map(|o| view! {
                                     <button class="btn secondary" on:click=move |_| ctx.go(Screen::Order(o))>{move || ctx.t(K::OpenOrder)}</button>

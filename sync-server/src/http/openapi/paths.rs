@@ -273,6 +273,20 @@ fn operations() -> Vec<Operation> {
         ],
     },
         Operation {
+        method: "get", path: "/api/v1/sync/resolutions", id: "conflictResolutions", tag: DEVICE, auth: Auth::Device,
+        summary: "Resolutions of the store's conflicts",
+        description: "Conflicts raised by this store's ops that HQ has resolved, oldest resolution first and paged, so the devices' inbox shows them resolved with HQ's note. Read-only; only the device's own store.",
+        parameters: vec![
+            text_query("after", false, "The `next` of the previous page; empty to start."),
+            limit_query(500, 500, "resolutions"),
+        ],
+        request_body: None,
+        responses: vec![
+            ("200", json_response("A page of resolutions.", sref("ResolutionPage"))),
+            query_error(),
+        ],
+    },
+        Operation {
         method: "get", path: "/api/v1/sync/events", id: "changeEvents", tag: DEVICE, auth: Auth::Device,
         summary: "Change pokes (Server-sent events)",
         description: "A Server-sent event stream that sends an event named `changed` with data `pull` whenever something in the device's store scope (or global master data) changed, and a keep-alive comment every 15 seconds. The event carries no data to apply: the device pulls. A device that fell behind gets one extra poke.",
@@ -426,17 +440,66 @@ fn operations() -> Vec<Operation> {
     },
         Operation {
         method: "get", path: "/api/v1/conflicts", id: "listConflicts", tag: FOLLOW_UP, auth: Auth::Admin,
-        summary: "Open conflicts flagged for HQ",
-        description: "Conflicts and alerts that stores' facts raised (a hand-over of a cancelled order, a wrong pickup code accepted by ID check, a count that differs from the server, unknown staff...), newest first.",
-        parameters: vec![limit_query(100, 1000, "conflicts")], request_body: None,
-        responses: vec![("200", json_response("The open conflicts.", list_of("Conflict"))), query_error()],
+        summary: "Conflicts flagged for HQ",
+        description: "Conflicts and alerts that stores' facts raised (a hand-over of a cancelled order, a wrong pickup code accepted by ID check, a count that differs from the server, unknown staff...), newest first: the open ones unless `status` says otherwise.",
+        parameters: vec![
+            limit_query(100, 1000, "conflicts"),
+            query("status", false, json!({ "type": "string", "enum": ["open", "resolved", "all"], "default": "open" }), "Which conflicts: still open (default), resolved, or all."),
+        ],
+        request_body: None,
+        responses: vec![("200", json_response("The conflicts.", list_of("Conflict"))), query_error()],
+    },
+        Operation {
+        method: "get", path: "/api/v1/settings/pin-policy", id: "getPinPolicy", tag: DEVICES, auth: Auth::Admin,
+        summary: "The staff PIN policy",
+        description: "How many digits a staff PIN must have at least (4 unless HQ set more). Devices keep only slow hashes of PINs for offline log-in, so the PIN length is what someone who copied a device must guess through; six or more is recommended.",
+        parameters: vec![], request_body: None,
+        responses: vec![("200", json_response("The policy in force.", sref("PinPolicy")))],
+    },
+        Operation {
+        method: "put", path: "/api/v1/settings/pin-policy", id: "setPinPolicy", tag: DEVICES, auth: Auth::Admin,
+        summary: "Set the staff PIN policy",
+        description: "Sets the fewest digits a PIN may have. It applies to PINs HQ sets from now on (an import with a shorter PIN is refused with 422 pin_too_short); PINs already set stay until HQ sets them again.",
+        parameters: vec![], request_body: Some(body("PinPolicy", "The policy.")),
+        responses: {
+            let mut r = vec![("200", json_response("The policy now in force.", sref("PinPolicy")))];
+            r.extend(body_errors("1 MiB", "Also invalid_pin_policy: min_length is not 4 to 8."));
+            r
+        },
+    },
+        Operation {
+        method: "post", path: "/api/v1/conflicts/{id}/resolve", id: "resolveConflict", tag: FOLLOW_UP, auth: Auth::Admin,
+        summary: "Resolve a conflict",
+        description: "HQ followed a conflict up: it is resolved with HQ's note, leaves the open list, and the store whose op raised it sees it resolved in its devices' inbox. Resolving again with the same note answers the same; with another note it is refused (409 already_resolved).",
+        parameters: vec![path_id("Conflict id.")], request_body: Some(body("ResolveRequest", "HQ's note on what was done.")),
+        responses: {
+            let mut r = vec![("200", json_response("The conflict, resolved.", sref("Conflict")))];
+            r.extend(body_errors("1 MiB", "Also invalid_field: the note is not 1 to 500 characters."));
+            r.push(conflict("already_resolved: resolved before with another note."));
+            r.push(not_found("no such conflict."));
+            r
+        },
     },
         Operation {
         method: "post", path: "/api/v1/notifications/claim", id: "claimNotifications", tag: FOLLOW_UP, auth: Auth::Admin,
         summary: "Claim customer notifications to send",
-        description: "Hands out up to `limit` queued customer notifications (such as the SMS with the pickup code), oldest first; each is handed out exactly once, so the caller must send what it claims. Takes no body.",
+        description: "Hands out up to `limit` queued customer notifications (such as the SMS with the pickup code), oldest first. A claim holds a notification for 60 s: acknowledge it once sent (`POST /api/v1/notifications/{id}/ack`), or it is handed out again, so delivery is at least once and the sender dedupes by `id`. Takes no body.",
         parameters: vec![limit_query(100, 1000, "notifications")], request_body: None,
         responses: vec![("200", json_response("The claimed notifications.", list_of("Notification"))), query_error()],
+    },
+        Operation {
+        method: "post", path: "/api/v1/notifications/{id}/ack", id: "ackNotification", tag: FOLLOW_UP, auth: Auth::Admin,
+        summary: "Acknowledge a claimed notification",
+        description: "The sender acknowledges a notification it claimed and sent: it is not handed out again and its secrets are erased. Takes no body.",
+        parameters: vec![path_id("Notification id (a positive integer).")], request_body: None,
+        responses: vec![("204", json!({ "description": "Acknowledged." })), not_found("no such notification (or the id is not a positive integer).")],
+    },
+        Operation {
+        method: "post", path: "/api/v1/notifications/{id}/ack", id: "ackNotification", tag: FOLLOW_UP, auth: Auth::Admin,
+        summary: "Acknowledge a sent notification",
+        description: "The gateway took the notification: it is not handed out again, and its secrets (the plain pickup code and the QR pass) are erased from the server, which keeps only the redacted text. Acknowledging again is harmless. Takes no body.",
+        parameters: vec![path_id("Notification id (from the claim).")], request_body: None,
+        responses: vec![("204", json!({ "description": "Acknowledged; the plain text is erased." })), not_found("no such notification.")],
     },
     ]
 }

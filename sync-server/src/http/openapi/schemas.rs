@@ -530,7 +530,7 @@ fn orders(s: &mut Map<String, Value>) {
         "body": string("Message text."),
     })));
     s.insert("Conflict".into(), object("A conflict or alert flagged for HQ, e.g. a hand-over or count recorded although it conflicts with the server's state.", false,
-        &["id", "store_code", "device_id", "op_id", "order_id", "fulfillment_order_id", "code", "message", "created_ms"], json!({
+        &["id", "store_code", "device_id", "op_id", "order_id", "fulfillment_order_id", "code", "message", "created_ms", "resolved_ms", "resolution_note"], json!({
         "id": i64_int("Conflict id."),
         "store_code": { "type": ["string", "null"], "description": "Store involved." },
         "device_id": { "type": ["string", "null"], "description": "Device that sent the fact." },
@@ -540,6 +540,49 @@ fn orders(s: &mut Map<String, Value>) {
         "code": string("Machine-readable reason."),
         "message": string("Human-readable reason."),
         "created_ms": i64_int("When, in Unix milliseconds."),
+        "resolved_ms": { "type": ["integer", "null"], "format": "int64", "description": "When HQ resolved it (Unix ms); null while open." },
+        "resolution_note": { "type": ["string", "null"], "description": "HQ's note; null while open." },
+    })));
+    s.insert(
+        "PinPolicy".into(),
+        object(
+            "HQ's rule for staff PINs.",
+            true,
+            &["min_length"],
+            json!({
+                "min_length": { "type": "integer", "minimum": 4, "maximum": 8, "description": "Fewest digits a PIN may have.", "examples": [6] },
+            }),
+        ),
+    );
+    s.insert(
+        "ResolveRequest".into(),
+        object(
+            "How HQ resolved a conflict.",
+            true,
+            &["note"],
+            json!({
+                "note": text(shared::text::RESOLUTION_NOTE, "What HQ did about it; shown to the store."),
+            }),
+        ),
+    );
+    s.insert(
+        "Resolution".into(),
+        object(
+            "A conflict of the store's op that HQ resolved.",
+            false,
+            &["conflict_id", "op_id", "code", "resolved_at", "note"],
+            json!({
+                "conflict_id": i64_int("The conflict's id at HQ."),
+                "op_id": uuid("The op that raised it."),
+                "code": string("The conflict's code."),
+                "resolved_at": date_time("When HQ resolved it."),
+                "note": string("HQ's note."),
+            }),
+        ),
+    );
+    s.insert("ResolutionPage".into(), object("A page of resolutions, oldest first.", false, &["items", "next"], json!({
+        "items": array(sref("Resolution"), "Resolutions after the cursor."),
+        "next": { "type": ["string", "null"], "description": "Pass as `after` for the next page; null on the last page." },
     })));
 }
 
