@@ -19,9 +19,13 @@ async fn claim_codes(http: &reqwest::Client, server: &str, token: &str, codes: &
         http.post(format!("{server}/api/v1/notifications/claim")).bearer_auth(token).send().await?.json().await?;
     for n in notes.as_array().into_iter().flatten() {
         let (Some(fo), Some(body)) = (n["fulfillment_order_id"].as_str(), n["body"].as_str()) else { continue };
-        if let Some(qr) = body.find("PK1:").map(|i| &body[i..]) {
-            let code: String = qr.rsplit(':').next().unwrap_or_default().chars().take(8).collect();
-            codes.lock().unwrap_or_else(|e| e.into_inner()).insert(fo.to_string(), code);
+        // The customer shows the QR: a pass HQ signed, which the device checks with HQ's key.
+        if let Some(pass) = body.find("PK2:").and_then(|i| body[i..].split_whitespace().next()) {
+            codes.lock().unwrap_or_else(|e| e.into_inner()).insert(fo.to_string(), pass.to_string());
+        }
+        // Sent, as far as this simulated gateway goes: HQ may erase the plain text now.
+        if let Some(id) = n["id"].as_i64() {
+            http.post(format!("{server}/api/v1/notifications/{id}/ack")).bearer_auth(token).send().await?;
         }
     }
     Ok(())

@@ -6,6 +6,7 @@
 
 pub mod api_error;
 pub mod app;
+pub mod approval;
 pub mod catalogue;
 pub mod ean13;
 pub mod fulfillment;

@@ -74,13 +74,96 @@ impl PickupCode {
     }
 }
 
-/// Counter-side attempt limiting for one order, kept on the device.
+/// A pickup pass: what the customer's QR code encodes, `PK2:<order>:<expires ms>:<signature>`.
+///
+/// HQ signs the fulfillment order id and the expiry with its Ed25519 key; a device checks the
+/// signature with HQ's public key, which it got at enrollment. Nothing secret is needed on
+/// the device to check a pass, so a stolen device gives nothing away for it. The typed
+/// 8-digit code stays as the fallback, checked against its slow hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PickupPass {
+    /// The order it lets the customer collect.
+    pub fulfillment_order_id: Uuid,
+    /// Valid until (Unix ms).
+    pub expires_ms: i64,
+    signature: [u8; 64],
+}
+
+/// What a device learns from a scanned pickup pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PassCheck {
+    /// Signed by HQ for this order and not expired.
+    Valid,
+    /// Signed by HQ, but for another order.
+    OtherOrder,
+    /// Signed by HQ, but expired.
+    Expired,
+    /// Not signed by this HQ (forged or altered).
+    BadSignature,
+}
+
+fn pass_message(fulfillment_order_id: Uuid, expires_ms: i64) -> Vec<u8> {
+    let mut m = b"omni-pickup-pass/v2|".to_vec();
+    m.extend_from_slice(fulfillment_order_id.as_bytes());
+    m.extend_from_slice(&expires_ms.to_be_bytes());
+    m
+}
+
+/// HQ's public key for a signing key (32 bytes each).
+pub fn pass_public_key(signing_key: &[u8; 32]) -> [u8; 32] {
+    ed25519_dalek::SigningKey::from_bytes(signing_key).verifying_key().to_bytes()
+}
+
+impl PickupPass {
+    /// Issues a pass (HQ, with its signing key) and returns the QR payload.
+    pub fn issue(signing_key: &[u8; 32], fulfillment_order_id: Uuid, expires_ms: i64) -> String {
+        use ed25519_dalek::Signer;
+        let key = ed25519_dalek::SigningKey::from_bytes(signing_key);
+        let sig = key.sign(&pass_message(fulfillment_order_id, expires_ms));
+        format!("PK2:{fulfillment_order_id}:{expires_ms}:{}", crate::secret::to_hex(&sig.to_bytes()))
+    }
+
+    /// Reads a scanned payload; `None` if it is not a pickup pass.
+    pub fn parse(input: &str) -> Option<PickupPass> {
+        let mut p = input.trim().strip_prefix("PK2:")?.split(':');
+        let (Some(id), Some(exp), Some(sig), None) = (p.next(), p.next(), p.next(), p.next()) else { return None };
+        let signature: [u8; 64] = crate::secret::from_hex(sig)?.try_into().ok()?;
+        Some(PickupPass { fulfillment_order_id: Uuid::parse_str(id).ok()?, expires_ms: exp.parse().ok()?, signature })
+    }
+
+    /// Checks the pass for `fulfillment_order_id` at `now_ms` against HQ's public key.
+    pub fn check(&self, public_key: &[u8; 32], fulfillment_order_id: Uuid, now_ms: i64) -> PassCheck {
+        let Ok(key) = ed25519_dalek::VerifyingKey::from_bytes(public_key) else { return PassCheck::BadSignature };
+        let sig = ed25519_dalek::Signature::from_bytes(&self.signature);
+        if key.verify_strict(&pass_message(self.fulfillment_order_id, self.expires_ms), &sig).is_err() {
+            return PassCheck::BadSignature;
+        }
+        if self.fulfillment_order_id != fulfillment_order_id {
+            PassCheck::OtherOrder
+        } else if now_ms >= self.expires_ms {
+            PassCheck::Expired
+        } else {
+            PassCheck::Valid
+        }
+    }
+}
+
+/// The longest a lockout gets, however often it repeats.
+pub const MAX_LOCKOUT_MINUTES: i64 = 24 * 60;
+
+/// Counter-side attempt limiting for one order (or one staff member's PIN), kept on the
+/// device across restarts. Each lockout after the first lasts twice as long as the one
+/// before (15 min, 30 min, 1 h, … up to a day), so guessing through the app is slow
+/// whatever the PIN length; only a right answer starts the count again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct AttemptState {
     /// Consecutive wrong codes.
     pub failures: u32,
     /// Locked until this time (Unix milliseconds), if locked.
     pub locked_until_ms: Option<i64>,
+    /// Lockouts since the last right answer.
+    #[serde(default)]
+    pub lockouts: u32,
 }
 
 /// Outcome of one verification attempt at the counter.
@@ -104,7 +187,7 @@ impl AttemptState {
             if now_ms < until {
                 return Attempt::LockedOut { until_ms: until };
             }
-            *self = AttemptState::default();
+            *self = AttemptState { lockouts: self.lockouts, ..AttemptState::default() };
         }
         if now_ms >= expires_ms {
             return Attempt::Expired;
@@ -115,8 +198,10 @@ impl AttemptState {
         }
         self.failures += 1;
         if self.failures >= MAX_ATTEMPTS {
-            let until = now_ms + LOCKOUT_MINUTES * 60_000;
+            let minutes = (LOCKOUT_MINUTES << self.lockouts.min(16)).min(MAX_LOCKOUT_MINUTES);
+            let until = now_ms + minutes * 60_000;
             self.locked_until_ms = Some(until);
+            self.lockouts += 1;
             Attempt::LockedOut { until_ms: until }
         } else {
             Attempt::Wrong { attempts_left: MAX_ATTEMPTS - self.failures }
@@ -151,6 +236,28 @@ mod tests {
     }
 
     #[test]
+    fn a_pass_checks_only_with_hqs_key_for_its_order_until_it_expires() {
+        let (hq, other_hq) = ([5u8; 32], [6u8; 32]);
+        let (fo, other) = (Uuid::from_u128(9), Uuid::from_u128(10));
+        let qr = PickupPass::issue(&hq, fo, 1_000);
+        let pass = PickupPass::parse(&qr).unwrap();
+        let public = pass_public_key(&hq);
+        assert_eq!(pass.check(&public, fo, 999), PassCheck::Valid);
+        assert_eq!(pass.check(&public, fo, 1_000), PassCheck::Expired);
+        assert_eq!(pass.check(&public, other, 0), PassCheck::OtherOrder);
+        assert_eq!(pass.check(&pass_public_key(&other_hq), fo, 0), PassCheck::BadSignature);
+        // Moving the expiry or the order breaks the signature.
+        let later = qr.replace(":1000:", ":9000:");
+        assert_eq!(PickupPass::parse(&later).unwrap().check(&public, fo, 0), PassCheck::BadSignature);
+        let moved = qr.replace(&fo.to_string(), &other.to_string());
+        assert_eq!(PickupPass::parse(&moved).unwrap().check(&public, other, 0), PassCheck::BadSignature);
+        for bad in ["PK2:", "PK2:x:1:00", &qr[..qr.len() - 2], &format!("{qr}:x"), "12345678"] {
+            assert_eq!(PickupPass::parse(bad), None, "{bad}");
+        }
+        assert_eq!(PickupCode::parse_input(&qr), None, "a pass is not a typed code");
+    }
+
+    #[test]
     fn locks_out_after_repeated_wrong_codes() {
         let mut s = AttemptState::default();
         for left in (1..MAX_ATTEMPTS).rev() {
@@ -162,5 +269,24 @@ mod tests {
         assert!(matches!(s.attempt(true, 1, 1_000_000_000), Attempt::LockedOut { .. }));
         assert_eq!(s.attempt(true, LOCKOUT_MINUTES * 60_000, 1_000_000_000), Attempt::Verified);
         assert_eq!(s.attempt(true, 2_000_000_000, 1_000_000_000), Attempt::Expired);
+    }
+
+    #[test]
+    fn each_lockout_lasts_twice_as_long_until_a_right_answer() {
+        let mut s = AttemptState::default();
+        let mut now = 0;
+        for minutes in [15, 30, 60, 120, 240, 480, 960, 1440, 1440] {
+            let mut last = Attempt::Verified;
+            for _ in 0..MAX_ATTEMPTS {
+                last = s.attempt(false, now, i64::MAX);
+            }
+            assert_eq!(last, Attempt::LockedOut { until_ms: now + minutes * 60_000 });
+            now += minutes * 60_000;
+        }
+        assert_eq!(s.attempt(true, now, i64::MAX), Attempt::Verified);
+        for _ in 0..MAX_ATTEMPTS - 1 {
+            s.attempt(false, now, i64::MAX);
+        }
+        assert_eq!(s.attempt(false, now, i64::MAX), Attempt::LockedOut { until_ms: now + LOCKOUT_MINUTES * 60_000 });
     }
 }

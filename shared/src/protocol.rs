@@ -43,6 +43,10 @@ pub struct EnrollResponse {
     pub store: Node,
     /// Protocol version the server speaks.
     pub protocol_version: u32,
+    /// HQ's public key for pickup passes (32 bytes, hex): the device checks a customer's
+    /// pickup QR with it (see [`crate::pickup::PickupPass`]).
+    #[serde(default)]
+    pub hq_public_key: Option<String>,
 }
 
 /// A batch of operations from one device's outbox, in device order.
@@ -142,6 +146,10 @@ pub enum Op {
         /// Manager who approved it, when the refund needs one.
         #[serde(default)]
         approved_by: Option<String>,
+        /// The manager's proof of that approval (see [`crate::approval`]); without it the
+        /// approval is recorded as unproven and flagged for HQ.
+        #[serde(default)]
+        approval: Option<String>,
     },
     /// Intent: order for a customer from the network's stock (endless aisle).
     PlaceOrder {
@@ -185,6 +193,54 @@ impl Op {
     pub fn is_fact(&self) -> bool {
         matches!(self, Op::HandOver { .. } | Op::AcceptReturn { .. } | Op::CountStock { .. })
     }
+
+    /// Every text field of the op with its path inside the op (e.g. `reason`,
+    /// `lines[0].sku_code`, `customer.name`), for the text rules (see [`crate::text`]).
+    /// Ids that are UUIDs are typed and not listed.
+    pub fn text_fields(&self) -> Vec<(String, &str)> {
+        let mut out: Vec<(String, &str)> = Vec::new();
+        match self {
+            Op::AcceptFulfillment { .. } | Op::StartPick { .. } | Op::MarkReady { .. } => {}
+            Op::RejectFulfillment { reason, .. } => out.push(("reason".into(), reason)),
+            Op::ConfirmPick { shortage_reason, .. } => {
+                out.extend(shortage_reason.as_deref().map(|r| ("shortage_reason".to_string(), r)))
+            }
+            Op::HandOver { verification, .. } => match verification {
+                HandOverVerification::PickupCode { code } => out.push(("verification.code".into(), code)),
+                HandOverVerification::IdCheck { manager_id, note, approval } => {
+                    out.push(("verification.manager_id".into(), manager_id));
+                    out.push(("verification.note".into(), note));
+                    out.extend(approval.as_deref().map(|a| ("verification.approval".to_string(), a)));
+                }
+            },
+            Op::RequestCourier { carrier, .. } => out.push(("carrier".into(), carrier)),
+            Op::RecordTracking { carrier, tracking_no, .. } => {
+                out.push(("carrier".into(), carrier));
+                out.push(("tracking_no".into(), tracking_no));
+            }
+            Op::AcceptReturn { lines, approved_by, approval, .. } => {
+                for (i, l) in lines.iter().enumerate() {
+                    out.push((format!("lines[{i}].sku_code"), &l.sku_code));
+                }
+                out.extend(approved_by.as_deref().map(|a| ("approved_by".to_string(), a)));
+                out.extend(approval.as_deref().map(|a| ("approval".to_string(), a)));
+            }
+            Op::PlaceOrder { customer, lines, .. } => {
+                out.push(("customer.name".into(), &customer.name));
+                out.push(("customer.phone".into(), &customer.phone));
+                out.push(("customer.address".into(), &customer.address));
+                for (i, l) in lines.iter().enumerate() {
+                    out.push((format!("lines[{i}].sku_code"), &l.sku_code));
+                }
+            }
+            Op::CountStock { lines, .. } => {
+                for (i, l) in lines.iter().enumerate() {
+                    out.push((format!("lines[{i}].sku_code"), &l.sku_code));
+                }
+            }
+        }
+        out
+    }
 }
 
 /// Picked quantity of one fulfillment line.
@@ -212,6 +268,10 @@ pub enum HandOverVerification {
         manager_id: String,
         /// What was checked (ID type, last digits), for the audit trail.
         note: String,
+        /// The manager's proof that they approved it (see [`crate::approval`]); without
+        /// it the hand-over is recorded as unverified and flagged for HQ.
+        #[serde(default)]
+        approval: Option<String>,
     },
 }
 
@@ -380,6 +440,9 @@ pub struct StaffRecord {
     pub pin_hash: String,
     /// Inactive staff cannot log in.
     pub active: bool,
+    /// Salt of the manager's approval key (hex, not secret; see [`crate::approval`]).
+    #[serde(default)]
+    pub approval_salt: String,
 }
 
 /// Reference to an order by its channel number, for online look-ups at the counter.

@@ -54,3 +54,45 @@ pub struct StaffInput {
 pub fn valid_pin(pin: &str) -> bool {
     (4..=8).contains(&pin.len()) && pin.bytes().all(|b| b.is_ascii_digit())
 }
+
+/// HQ's rule for staff PINs. A device keeps only slow hashes of PINs for offline log-in, so a
+/// PIN's length is what an attacker who copied a device's replica must guess through: each
+/// digit HQ requires multiplies that work by ten.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PinPolicy {
+    /// Fewest digits a new PIN may have (4 to 8).
+    pub min_length: u8,
+}
+
+impl Default for PinPolicy {
+    /// Four digits, the shortest PIN the app takes; HQ should require six or more.
+    fn default() -> Self {
+        PinPolicy { min_length: 4 }
+    }
+}
+
+impl PinPolicy {
+    /// Whether the policy itself is one HQ may set.
+    pub fn is_valid(&self) -> bool {
+        (4..=8).contains(&self.min_length)
+    }
+
+    /// Whether `pin` has the accepted shape and is long enough under this policy.
+    pub fn allows(&self, pin: &str) -> bool {
+        valid_pin(pin) && pin.len() >= self.min_length as usize
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pin_policy_requires_its_length() {
+        let six = PinPolicy { min_length: 6 };
+        assert!(six.is_valid() && !PinPolicy { min_length: 3 }.is_valid() && !PinPolicy { min_length: 9 }.is_valid());
+        assert!(!six.allows("1234") && six.allows("123456") && six.allows("12345678") && !six.allows("12345a"));
+        assert!(PinPolicy::default().allows("1234"));
+    }
+}

@@ -171,7 +171,10 @@ async fn two_steps_on_one_order_at_the_same_instant_take_effect_once() {
         assert_eq!((s, outcomes(&r)), (StatusCode::OK, vec!["applied".to_string(); 3]), "{r}");
         // Both tills hand the one unit over at once: the goods leave once, and the second
         // hand-over is recorded as a conflict for HQ.
-        let hand_over = json!({"kind": "HandOver", "fulfillment_order_id": fo, "verification": {"method": "id_check", "manager_id": "STORE-A-M", "note": "ID card ****1234"}});
+        let fo_id: uuid::Uuid = fo.parse().unwrap();
+        let what = shared::approval::Approved::IdCheck { fulfillment_order_id: fo_id, manager_id: "STORE-A-M" };
+        let proof = common::approval(&fleet.client, fleet.base(0), &tills[0].token, "STORE-A-M", "8888", what).await;
+        let hand_over = json!({"kind": "HandOver", "fulfillment_order_id": fo, "verification": {"method": "id_check", "manager_id": "STORE-A-M", "note": "ID card ****1234", "approval": proof}});
         let (a, b) = (tills[0].ops(vec![hand_over.clone()]), tills[1].ops(vec![hand_over]));
         let (ra, rb) = tokio::join!(
             fleet.post(0, "/api/v1/sync/push", &tills[0].token, &a),

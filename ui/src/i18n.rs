@@ -239,6 +239,17 @@ pub fn inbox_code_text(lang: Lang, code: &str) -> String {
         "cancelled" => lang.pick("订单已被取消", "The order was cancelled"),
         "insufficient_stock" => lang.pick("库存不足", "Not enough stock"),
         "not_found" => lang.pick("总部找不到相关记录", "HQ has no such record"),
+        "unverified_handover" => {
+            lang.pick("交付未经核验，总部将跟进", "The hand-over was not verified; HQ will follow up")
+        }
+        "manager_approval_missing" | "manager_approval_unproven" => lang.pick(
+            "此退货需店长在本机输入 PIN 确认",
+            "This return needs a manager to confirm with their PIN on the device",
+        ),
+        "count_id_reused" | "return_id_reused" => lang.pick(
+            "同一单据以不同内容重复提交，总部将核对",
+            "The same record was sent again with other content; HQ will check",
+        ),
         _ => return code.replace('_', " "),
     };
     text.to_string()
@@ -269,6 +280,12 @@ pub fn error_text(lang: Lang, e: &ErrorView) -> String {
             .pick(
                 "取货码已过期，请联系总部重新发码或由店长核验证件",
                 "The pickup code has expired: ask HQ for a new one, or use a manager's ID check",
+            )
+            .into(),
+        ("not_allowed", Some("no_hq_key")) => lang
+            .pick(
+                "本机尚无总部密钥，无法核验取货二维码：请输入 8 位取货码，或重新注册设备",
+                "This device cannot check pickup QR codes yet: type the 8-digit code, or enrol the device again",
             )
             .into(),
         ("not_allowed", Some("no_pickup_code")) => lang

@@ -215,12 +215,17 @@ pub(super) fn to_json(body: &impl serde::Serialize) -> Result<Value> {
     serde_json::to_value(body).map_err(|e| Error::Check(format!("cannot encode a request body as JSON: {e}")))
 }
 
-/// The 8-digit code in a pickup notification, read from its QR payload (`PK1:{fo}:{code}`)
-/// with the shared parser, and checked to name `fo`.
+/// The 8-digit code in a pickup notification (after "Pickup code "), checked against the
+/// signed pickup pass the same notification carries for its QR, which must name `fo`.
 fn pickup_code_in(body: &str, fo: Uuid) -> Result<String> {
-    let payload = body.find("PK1:").map(|i| body[i..].split_whitespace().next().unwrap_or_default());
-    match payload.and_then(shared::pickup::PickupCode::parse_input) {
-        Some((code, Some(id))) if id == fo => Ok(code.reveal().to_string()),
+    let pass = body.find("PK2:").map(|i| body[i..].split_whitespace().next().unwrap_or_default());
+    let names_fo = pass.and_then(shared::pickup::PickupPass::parse).is_some_and(|p| p.fulfillment_order_id == fo);
+    let digits = body.find("Pickup code ").map(|i| &body[i + "Pickup code ".len()..]);
+    match digits
+        .map(|d| d.chars().take(8).collect::<String>())
+        .and_then(|d| shared::pickup::PickupCode::parse_input(&d))
+    {
+        Some((code, None)) if names_fo => Ok(code.reveal().to_string()),
         _ => Err(Error::Check(format!("no pickup code for {fo} in the notification: {body}"))),
     }
 }
@@ -230,9 +235,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn reads_the_pickup_code_from_the_qr_payload() {
+    fn reads_the_pickup_code_of_the_order_the_pass_names() {
         let fo = Uuid::from_u128(7);
-        let body = format!("您的订单 T1 已可在 静安店 自提，提货码 01234567 … QR: PK1:{fo}:01234567");
+        let pass = shared::pickup::PickupPass::issue(&[1; 32], fo, 1);
+        let body =
+            format!("您的订单 T1 已可在 静安店 自提，提货码 01234567 … Pickup code 01234567, valid 7 days. QR: {pass}");
         assert_eq!(pickup_code_in(&body, fo).unwrap(), "01234567");
         assert!(pickup_code_in(&body, Uuid::from_u128(8)).is_err());
         assert!(pickup_code_in("no code here", fo).is_err());

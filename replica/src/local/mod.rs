@@ -18,10 +18,10 @@ use uuid::Uuid;
 pub use queries::{InboxItem, TaskCounts};
 pub use views::{SkuView, StaffMember};
 
-const SCHEMA_VERSION: i64 = 2;
+const SCHEMA_VERSION: i64 = 3;
 
 /// Migrations from each schema version to the next; `MIGRATIONS[0]` turns version 1 into 2.
-const MIGRATIONS: [&str; 1] = [include_str!("schema_v2.sql")];
+const MIGRATIONS: [&str; 2] = [include_str!("schema_v2.sql"), include_str!("schema_v3.sql")];
 
 /// What enrollment recorded.
 #[derive(Debug, Clone, PartialEq)]
@@ -124,6 +124,12 @@ impl Replica {
         Self::set_meta(&tx, "server_url", server_url)?;
         Self::set_meta(&tx, "device_id", &resp.device_id.to_string())?;
         Self::set_meta(&tx, "store", &serde_json::to_string(&resp.store)?)?;
+        match &resp.hq_public_key {
+            Some(key) => Self::set_meta(&tx, "hq_public_key", key)?,
+            None => {
+                tx.execute("DELETE FROM meta WHERE key = 'hq_public_key'", [])?;
+            }
+        }
         Self::set_meta(&tx, "cursor", shared::protocol::BOOTSTRAP_CURSOR)?;
         Self::set_meta(&tx, "next_seq", &(unsent + 1).to_string())?;
         tx.commit()?;

@@ -56,8 +56,8 @@ impl Replica {
                 }
                 Change::Staff(s) => {
                     tx.execute(
-                        "INSERT OR REPLACE INTO staff (id, name, role, pin_hash, active) VALUES (?1, ?2, ?3, ?4, ?5)",
-                        params![s.id, s.name, s.role.as_str(), s.pin_hash, s.active as i64],
+                        "INSERT OR REPLACE INTO staff (id, name, role, pin_hash, active, approval_salt) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                        params![s.id, s.name, s.role.as_str(), s.pin_hash, s.active as i64, s.approval_salt],
                     )?;
                 }
                 Change::Stock(r) => {

@@ -4,10 +4,11 @@ use super::apply::{apply_to_order, fulfillment_of, stock_effects, StockEffect};
 use super::Replica;
 use crate::error::{ReplicaError, Result};
 use rusqlite::{params, Connection, OptionalExtension};
+use shared::approval::Approved;
 use shared::catalogue::Sku;
 use shared::fulfillment::{FulfillmentKind, FulfillmentState};
 use shared::order::FulfillmentOrder;
-use shared::pickup::{Attempt, AttemptState, PickupCode};
+use shared::pickup::{Attempt, AttemptState, PassCheck, PickupCode, PickupPass};
 use shared::protocol::{Op, StaffRecord, StockRecord};
 use shared::secret::verify_secret;
 use shared::stock::Quality;
@@ -253,8 +254,12 @@ impl Replica {
 
     fn attempt_state(conn: &Connection, subject: &str) -> Result<AttemptState> {
         Ok(conn
-            .query_row("SELECT failures, locked_until_ms FROM attempts WHERE subject = ?1", [subject], |r| {
-                Ok(AttemptState { failures: r.get::<_, i64>(0)? as u32, locked_until_ms: r.get(1)? })
+            .query_row("SELECT failures, locked_until_ms, lockouts FROM attempts WHERE subject = ?1", [subject], |r| {
+                Ok(AttemptState {
+                    failures: r.get::<_, i64>(0)? as u32,
+                    locked_until_ms: r.get(1)?,
+                    lockouts: r.get::<_, i64>(2)? as u32,
+                })
             })
             .optional()?
             .unwrap_or_default())
@@ -262,9 +267,10 @@ impl Replica {
 
     fn save_attempts(conn: &Connection, subject: &str, s: &AttemptState) -> Result<()> {
         conn.execute(
-            "INSERT INTO attempts (subject, failures, locked_until_ms) VALUES (?1, ?2, ?3)
-             ON CONFLICT (subject) DO UPDATE SET failures = excluded.failures, locked_until_ms = excluded.locked_until_ms",
-            params![subject, s.failures as i64, s.locked_until_ms],
+            "INSERT INTO attempts (subject, failures, locked_until_ms, lockouts) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (subject) DO UPDATE SET failures = excluded.failures, locked_until_ms = excluded.locked_until_ms,
+               lockouts = excluded.lockouts",
+            params![subject, s.failures as i64, s.locked_until_ms, s.lockouts as i64],
         )?;
         Ok(())
     }
@@ -272,12 +278,12 @@ impl Replica {
     /// Checks a staff PIN offline (slow hash), with a lockout after repeated wrong PINs.
     pub fn login(&self, staff_id: &str, pin: &str, now_ms: i64) -> Result<StaffRecord> {
         let db = self.db();
-        let staff: Option<(String, String, String, i64)> = db
-            .query_row("SELECT name, role, pin_hash, active FROM staff WHERE id = ?1", [staff_id], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        let staff: Option<(String, String, String, i64, String)> = db
+            .query_row("SELECT name, role, pin_hash, active, approval_salt FROM staff WHERE id = ?1", [staff_id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
             })
             .optional()?;
-        let Some((name, role, pin_hash, active)) = staff.filter(|s| s.3 == 1) else {
+        let Some((name, role, pin_hash, active, approval_salt)) = staff.filter(|s| s.3 == 1) else {
             return Err(ReplicaError::NotFound { what: format!("active staff member {staff_id}") });
         };
         let subject = format!("pin:{staff_id}");
@@ -293,11 +299,27 @@ impl Replica {
                 role: shared::staff::Role::parse(&role).unwrap_or(shared::staff::Role::Associate),
                 pin_hash,
                 active: active == 1,
+                approval_salt,
             }),
             Attempt::Wrong { attempts_left } => Err(ReplicaError::WrongPin { attempts_left }),
             Attempt::LockedOut { until_ms } => Err(ReplicaError::LockedOut { until_ms }),
             Attempt::Expired => Err(ReplicaError::LockedOut { until_ms: now_ms }),
         }
+    }
+
+    /// A manager approves an action on this device by typing their PIN: checked offline
+    /// like a log-in (with its lockout), then turned into the proof the server checks (see
+    /// [`shared::approval`]). Only a manager of this store may approve.
+    pub fn manager_approval(&self, manager_id: &str, pin: &str, what: Approved<'_>, now_ms: i64) -> Result<String> {
+        let manager = self.login(manager_id, pin, now_ms)?;
+        if manager.role != shared::staff::Role::Manager {
+            return Err(ReplicaError::not_allowed(
+                "not_manager",
+                format!("{manager_id} is not a manager of this store; a manager must confirm"),
+            ));
+        }
+        let key = shared::approval::approval_key(pin, manager_id, &manager.approval_salt);
+        Ok(shared::approval::proof(&key, what))
     }
 
     /// Checks a pickup code typed or scanned at the counter, offline, with the per-order
@@ -317,6 +339,9 @@ pub(crate) fn check_pickup_code(
 ) -> Result<Attempt> {
     let fo = load_order(conn, &fulfillment_order_id.to_string())?
         .ok_or_else(|| ReplicaError::NotFound { what: format!("fulfillment order {fulfillment_order_id}") })?;
+    if let Some(pass) = PickupPass::parse(input) {
+        return check_pickup_pass(conn, fulfillment_order_id, &pass, now_ms);
+    }
     let Some(hash) = fo.pickup_code else {
         return Err(ReplicaError::not_allowed(
             "no_pickup_code",
@@ -328,6 +353,29 @@ pub(crate) fn check_pickup_code(
     let subject = format!("pickup:{fulfillment_order_id}");
     let mut state = Replica::attempt_state(conn, &subject)?;
     let outcome = state.attempt(matched, now_ms, hash.expires_at.timestamp_millis());
+    Replica::save_attempts(conn, &subject, &state)?;
+    Ok(outcome)
+}
+
+/// Checks a scanned pickup pass with HQ's public key (no secret on the device), counting a
+/// forged or wrong pass like a wrong code.
+fn check_pickup_pass(conn: &Connection, fulfillment_order_id: Uuid, pass: &PickupPass, now_ms: i64) -> Result<Attempt> {
+    let key = Replica::meta(conn, "hq_public_key")?
+        .and_then(|k| shared::secret::from_hex(&k))
+        .and_then(|k| <[u8; 32]>::try_from(k).ok())
+        .ok_or_else(|| {
+            ReplicaError::not_allowed(
+                "no_hq_key",
+                "this device cannot check pickup QR codes until it is enrolled again; type the 8-digit code instead",
+            )
+        })?;
+    let check = pass.check(&key, fulfillment_order_id, now_ms);
+    let subject = format!("pickup:{fulfillment_order_id}");
+    let mut state = Replica::attempt_state(conn, &subject)?;
+    let outcome = match check {
+        PassCheck::Expired => Attempt::Expired,
+        other => state.attempt(other == PassCheck::Valid, now_ms, pass.expires_ms),
+    };
     Replica::save_attempts(conn, &subject, &state)?;
     Ok(outcome)
 }

@@ -1,14 +1,14 @@
 //! Fulfillment-order commands: lists, detail, actions, pick scans and hand-over.
 
-use crate::error::{invalid, AppResult, ShellError};
+use crate::error::{invalid, AppError, AppResult, ShellError};
 use crate::state::AppState;
 use replica::ReplicaError;
 use shared::app::OrderDetail;
+use shared::approval::Approved;
 use shared::fulfillment::FulfillmentState;
 use shared::order::FulfillmentOrder;
 use shared::pick::PickLine;
 use shared::protocol::{HandOverVerification, Op};
-use shared::staff::Role;
 use tauri::State;
 use uuid::Uuid;
 
@@ -82,13 +82,22 @@ pub async fn hand_over_with_id_check(
     let replica = state.replica.clone();
     let now = chrono::Utc::now().timestamp_millis();
     let manager = manager_id.clone();
-    let record = tauri::async_runtime::spawn_blocking(move || replica.login(&manager, &manager_pin, now))
-        .await
-        .map_err(|e| ReplicaError::Storage { message: e.to_string() })??;
-    if record.role != Role::Manager {
-        return Err(ShellError::NotManager { staff_id: manager_id }.into());
-    }
-    let verification = HandOverVerification::IdCheck { manager_id, note: note.trim().to_string() };
+    let approval = tauri::async_runtime::spawn_blocking(move || {
+        let what = Approved::IdCheck { fulfillment_order_id: id, manager_id: &manager };
+        replica.manager_approval(&manager, &manager_pin, what, now)
+    })
+    .await
+    .map_err(|e| ReplicaError::Storage { message: e.to_string() })?
+    .map_err(|e| -> AppError {
+        match e {
+            ReplicaError::NotAllowed { reason, .. } if reason == "not_manager" => {
+                ShellError::NotManager { staff_id: manager_id.clone() }.into()
+            }
+            other => other.into(),
+        }
+    })?;
+    let verification =
+        HandOverVerification::IdCheck { manager_id, note: note.trim().to_string(), approval: Some(approval) };
     state.replica.perform(&staff.id, Op::HandOver { fulfillment_order_id: id, verification })?;
     state.engine.poke();
     Ok(())

@@ -195,3 +195,15 @@ pub async fn ack_notification(
         Err(ApiError(ServiceError::not_found("notification", n)))
     }
 }
+
+pub async fn pin_policy(_: Admin, State(s): State<AppState>) -> ApiResult {
+    ok(service::read(s.storage.as_ref(), service::settings::pin_policy).await?)
+}
+
+pub async fn set_pin_policy(
+    _: Admin,
+    State(s): State<AppState>,
+    ApiJson(policy): ApiJson<shared::staff::PinPolicy>,
+) -> ApiResult {
+    ok(service::write(s.storage.as_ref(), move |tx| service::settings::set_pin_policy(tx, &policy, now_ms())).await?)
+}

@@ -1,8 +1,8 @@
 //! Device enrollment and authentication.
 
-use super::{random_bytes, ErrorKind, ServiceError};
+use super::{random_bytes, text, ErrorKind, ServiceError};
 use crate::storage::devices::{self, Device};
-use crate::storage::{catalogue, Tx};
+use crate::storage::{catalogue, keys, Tx};
 use shared::protocol::{EnrollRequest, EnrollResponse, PROTOCOL_VERSION};
 use shared::secret::{to_hex, token_digest};
 use uuid::Uuid;
@@ -67,7 +67,9 @@ pub fn enroll(tx: &mut dyn Tx, req: &EnrollRequest, now: i64) -> Result<EnrollRe
     let token = to_hex(&random_bytes::<32>());
     devices::insert_device(tx, &device_id.to_string(), &store, name, &token_digest(&token), now)?;
     let store = catalogue::node(tx, &store)?.ok_or_else(|| ServiceError::not_found("store", &store))?;
-    Ok(EnrollResponse { device_id, token, store, protocol_version: PROTOCOL_VERSION })
+    let pass_key = keys::pickup_pass_key(tx, random_bytes::<32>(), now)?;
+    let hq_public_key = Some(to_hex(&shared::pickup::pass_public_key(&pass_key)));
+    Ok(EnrollResponse { device_id, token, store, protocol_version: PROTOCOL_VERSION, hq_public_key })
 }
 
 /// The device a bearer token belongs to, if enrolled and not revoked.

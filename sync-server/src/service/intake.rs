@@ -235,7 +235,7 @@ pub fn intake(tx: &mut dyn Tx, input: &ChannelOrderInput, placed: &PlacedBy) -> 
     };
     let target = input.customer.location.or(pickup_node.as_ref().map(|n| n.location));
     let only = pickup_node.as_ref().map(|n| n.code.as_str());
-    let plan = route(tx, input.fulfillment, target, only, &[], &needs)?;
+    let plan = route(tx, input.fulfillment, target, only, &[], &needs, placed.store.as_deref())?;
     if !plan.unplaced.is_empty() {
         let where_ = match only {
             Some(s) => format!("at pickup store {s}"),
@@ -347,15 +347,15 @@ pub fn reroute(
     if order.fulfillment == FulfillmentKind::Pickup {
         for node in plan.nodes() {
             let body = format!("您的订单 {} 改为在门店 {} 自提，备货完成后将发送提货码。/ Your order {} will now be ready at store {}; we will send your pickup code when it is ready.", order.channel_order_id, node, order.channel_order_id, node);
-            followups::insert_notification(
-                tx,
+            let n = followups::NewNotification {
                 order_id,
-                None,
-                "pickup_store_changed",
-                &order.customer_phone,
-                &body,
-                now,
-            )?;
+                fulfillment_order_id: None,
+                kind: "pickup_store_changed",
+                recipient: &order.customer_phone,
+                body: &body,
+                redacted_body: &body,
+            };
+            followups::insert_notification(tx, &n, now)?;
         }
     }
     Ok(ids)

@@ -7,6 +7,7 @@ pub mod intake;
 pub mod pull;
 pub mod push;
 pub mod returns;
+pub mod settings;
 pub mod stock;
 pub mod text;
 mod transitions;

@@ -101,8 +101,8 @@ fn apply(tx: &mut dyn Tx, ctx: &OpContext<'_>, op: &Op) -> Result<OpOutcome, Ser
         Op::RecordTracking { fulfillment_order_id, carrier, tracking_no } => {
             t::record_tracking(tx, ctx, *fulfillment_order_id, carrier, tracking_no)
         }
-        Op::AcceptReturn { return_id, order_id, lines, approved_by } => {
-            returns::accept_return(tx, ctx, *return_id, *order_id, lines, approved_by.as_deref())
+        Op::AcceptReturn { return_id, order_id, lines, approved_by, approval } => {
+            returns::accept_return(tx, ctx, *return_id, *order_id, lines, approved_by.as_deref(), approval.as_deref())
         }
         Op::CountStock { count_id, lines } => returns::count_stock(tx, ctx, *count_id, lines),
         Op::PlaceOrder { order_id, fulfillment, customer, lines } => {
@@ -144,9 +144,7 @@ fn apply_new(tx: &mut dyn Tx, device: &Device, env: &OpEnvelope, now: i64) -> Re
         // another transaction (stock taken between planning and reserving). The whole
         // batch fails and the storage runs it again on fresh data (or the device retries);
         // only a business answer is stored as the op's outcome.
-        Err(e) if matches!(e.kind, ErrorKind::Unavailable | ErrorKind::Internal) || e.race.is_some() => {
-            return Err(e)
-        }
+        Err(e) if matches!(e.kind, ErrorKind::Unavailable | ErrorKind::Internal) || e.race.is_some() => return Err(e),
         Err(e) => OpOutcome::Rejected { code: e.code.to_string(), message: e.message },
     };
     if !staff_ok && matches!(outcome, OpOutcome::Applied) {

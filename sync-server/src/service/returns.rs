@@ -24,10 +24,16 @@ pub fn accept_return(
     order_id: Uuid,
     lines: &[ReturnLine],
     approved_by: Option<&str>,
+    approval: Option<&str>,
 ) -> Result<OpOutcome, ServiceError> {
     if lines.is_empty() || lines.len() > 100 {
         return Err(ServiceError::invalid("invalid_lines", "a return has 1 to 100 lines"));
     }
+    let digest = token_digest(&serde_json::to_string(&(order_id, lines, approved_by)).unwrap_or_default());
+    if let Some(outcome) = seen_before(tx, ctx, RETURN, return_id, &digest, Some(order_id))? {
+        return Ok(outcome);
+    }
+    // A receipt recorded before facts were kept by id: it cannot be compared, only flagged.
     if settlement::return_exists(tx, return_id)? {
         return flag(
             tx,
@@ -115,10 +121,27 @@ pub fn accept_return(
                 .is_some_and(|(store, s)| store == ctx.store && s.role == Role::Manager && s.active),
             None => false,
         };
+        let proven = match approved_by {
+            Some(m) => super::transitions::manager_proof_ok(
+                tx,
+                m,
+                shared::approval::Approved::Return { return_id, manager_id: m },
+                approval,
+            )?,
+            None => false,
+        };
         if !approved {
             problems.push((
                 "manager_approval_missing",
                 format!("a refund of {} needs a store manager's approval", shared::Fen(refund_total)),
+            ));
+        } else if !proven {
+            problems.push((
+                "manager_approval_unproven",
+                format!(
+                    "a refund of {} was approved in a manager's name without their PIN confirmed on the device",
+                    shared::Fen(refund_total)
+                ),
             ));
         }
     }
@@ -126,23 +149,101 @@ pub fn accept_return(
     for (i, (sku, qty, condition, refund)) in receipt_lines.iter().enumerate() {
         settlement::insert_return_line(tx, return_id, i as u32 + 1, sku, *qty, condition, *refund)?;
     }
-    flag_all(tx, ctx, Some(order_id), problems)
+    let outcome = flag_all(tx, ctx, Some(order_id), problems)?;
+    remember(tx, ctx, RETURN, return_id, digest, &outcome)?;
+    Ok(outcome)
 }
 
-/// Flags the problems found with a fact as one conflict (the first code, every message).
+/// A fact kept by its id: its kind in the store of facts, and the conflict code for other
+/// content under a known id.
+struct FactKind {
+    kind: &'static str,
+    reused: &'static str,
+}
+
+const RETURN: FactKind = FactKind { kind: "return", reused: "return_id_reused" };
+const COUNT: FactKind = FactKind { kind: "count", reused: "count_id_reused" };
+
+/// The answer for a fact whose id is known: its first outcome when it says the same (and
+/// nothing changes), else a flagged conflict (and nothing is applied). `None` for a new id.
+fn seen_before(
+    tx: &mut dyn Tx,
+    ctx: &OpContext<'_>,
+    fact: FactKind,
+    id: Uuid,
+    digest: &str,
+    order_id: Option<Uuid>,
+) -> Result<Option<OpOutcome>, ServiceError> {
+    let Some(prior) = followups::device_fact(tx, fact.kind, &id.to_string())? else { return Ok(None) };
+    if prior.store_code == ctx.store && prior.digest == digest {
+        let outcome = serde_json::from_str(&prior.outcome_json).map_err(|e| {
+            tracing::error!(error = %e, fact = fact.kind, %id, "stored outcome does not parse");
+            ServiceError::new(ErrorKind::Internal, "internal", "an internal error occurred; the change was not applied")
+        })?;
+        return Ok(Some(outcome));
+    }
+    let differs = if prior.store_code == ctx.store { "with other lines" } else { "by another store" };
+    let message = format!(
+        "{} {id} was recorded before {differs} (op {}); this one was not applied. If it is another {}, send it \
+         under a new id",
+        fact.kind, prior.op_id, fact.kind
+    );
+    Ok(Some(flag(tx, ctx, None, order_id, fact.reused, message)?))
+}
+
+/// Keeps a new fact's content and outcome under its id.
+fn remember(
+    tx: &mut dyn Tx,
+    ctx: &OpContext<'_>,
+    fact: FactKind,
+    id: Uuid,
+    digest: String,
+    outcome: &OpOutcome,
+) -> Result<(), ServiceError> {
+    let f = followups::DeviceFact {
+        kind: fact.kind.to_string(),
+        fact_id: id.to_string(),
+        store_code: ctx.store.to_string(),
+        digest,
+        outcome_json: serde_json::to_string(outcome).unwrap_or_default(),
+        op_id: ctx.op_id.to_string(),
+    };
+    Ok(followups::insert_device_fact(tx, &f, ctx.now)?)
+}
+
+/// Flags the problems found with a fact for HQ, one conflict per kind of problem so each
+/// can be followed up by its code; the op's outcome carries the first code and every
+/// message.
 fn flag_all(
     tx: &mut dyn Tx,
     ctx: &OpContext<'_>,
     order_id: Option<Uuid>,
     problems: Vec<(&'static str, String)>,
 ) -> Result<OpOutcome, ServiceError> {
-    let Some((code, _)) = problems.first() else { return Ok(OpOutcome::Applied) };
-    let message = problems.iter().map(|(_, m)| m.as_str()).collect::<Vec<_>>().join("; ");
-    flag(tx, ctx, None, order_id, code, message)
+    let Some(&(first, _)) = problems.first() else { return Ok(OpOutcome::Applied) };
+    let mut codes: Vec<&'static str> = Vec::new();
+    for (code, _) in &problems {
+        if !codes.contains(code) {
+            codes.push(code);
+        }
+    }
+    let join = |code: Option<&str>| {
+        problems
+            .iter()
+            .filter(|(c, _)| code.is_none_or(|k| k == *c))
+            .map(|(_, m)| m.as_str())
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    for code in codes {
+        flag(tx, ctx, None, order_id, code, join(Some(code)))?;
+    }
+    Ok(OpOutcome::Conflict { code: first.to_string(), message: join(None) })
 }
 
-/// Fact: a stock count. On-hand becomes what was counted; if stock moved since the device
-/// read it, or the count leaves less than is promised, HQ is told.
+/// Fact: a stock count, applied once by `count_id`. On-hand becomes what was counted, even
+/// below what is reserved (the shelf is what it is); if stock moved since the device read it,
+/// or the count leaves less than is promised (`count_below_reserved`), HQ is told.
 pub fn count_stock(
     tx: &mut dyn Tx,
     ctx: &OpContext<'_>,

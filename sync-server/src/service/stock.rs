@@ -5,7 +5,7 @@ use crate::storage::{catalogue, changes, ledger, Tx};
 use serde::Serialize;
 use shared::import::{ImportBundle, ReservationRequest, StockAdjustmentBatch};
 use shared::secret::{hash_secret, to_hex, token_digest, PIN_ITERATIONS};
-use shared::staff::valid_pin;
+use shared::staff::{valid_pin, PinPolicy};
 use shared::stock::{MovementReason, Quality};
 use std::collections::HashSet;
 
@@ -105,11 +105,18 @@ fn validate(b: &ImportBundle, tx: &mut dyn Tx) -> Result<(), ServiceError> {
             }
         }
     }
+    let policy = if b.staff.is_empty() { PinPolicy::default() } else { super::settings::pin_policy(tx)? };
     for s in &b.staff {
         check_text("staff id", &s.id, 64)?;
         check_text("staff name", &s.name, 100)?;
         if !valid_pin(&s.pin) {
             return Err(ServiceError::invalid("invalid_pin", format!("staff {}: a PIN is 4 to 8 digits", s.id)));
+        }
+        if !policy.allows(&s.pin) {
+            return Err(ServiceError::invalid(
+                "pin_too_short",
+                format!("staff {}: HQ requires PINs of at least {} digits", s.id, policy.min_length),
+            ));
         }
         let store =
             catalogue::node(tx, &s.store_code)?.or_else(|| b.nodes.iter().find(|n| n.code == s.store_code).cloned());
@@ -170,8 +177,25 @@ pub fn import(tx: &mut dyn Tx, b: &ImportBundle) -> Result<ImportSummary, Servic
     }
     for s in &b.staff {
         let pin_hash = hash_secret(&s.pin, &random_bytes::<16>(), PIN_ITERATIONS);
-        catalogue::upsert_staff(tx, &s.id, &s.store_code, &s.name, s.role, &pin_hash)?;
+        let approval_salt = to_hex(&random_bytes::<16>());
+        let approval_key = to_hex(&shared::approval::approval_key(&s.pin, &s.id, &approval_salt));
+        let before = catalogue::staff(tx, &s.id)?.map(|(store, _)| store);
+        let row = catalogue::StaffRow {
+            id: &s.id,
+            store: &s.store_code,
+            name: &s.name,
+            role: s.role,
+            pin_hash: &pin_hash,
+            approval_salt: &approval_salt,
+            approval_key: &approval_key,
+        };
+        catalogue::upsert_staff(tx, &row)?;
         changes::record(tx, &s.store_code, changes::Entity::Staff, &s.id)?;
+        // Moved: the old store's devices hold the record too and must learn they left (pull
+        // serves them the member deactivated), or the old PIN keeps working there offline.
+        if let Some(old_store) = before.filter(|old| *old != s.store_code) {
+            changes::record(tx, &old_store, changes::Entity::Staff, &s.id)?;
+        }
         summary.staff += 1;
     }
     for row in &b.stock {

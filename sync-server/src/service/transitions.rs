@@ -5,9 +5,10 @@ use super::push::OpContext;
 use super::{random_bytes, ServiceError};
 use crate::storage::orders::{self, FulfillmentRow};
 use crate::storage::Tx;
-use crate::storage::{catalogue, followups, ledger, settlement};
+use crate::storage::{catalogue, followups, keys, ledger, settlement};
+use shared::approval::Approved;
 use shared::fulfillment::{transition, FulfillmentEvent, FulfillmentKind, FulfillmentState};
-use shared::pickup::{PickupCode, VALID_DAYS};
+use shared::pickup::{pass_public_key, PassCheck, PickupCode, PickupPass, VALID_DAYS};
 use shared::protocol::{HandOverVerification, OpOutcome, PickedLine};
 use shared::routing::Need;
 use shared::staff::Role;
@@ -157,16 +158,31 @@ pub fn mark_ready(tx: &mut dyn Tx, ctx: &OpContext<'_>, id: Uuid) -> Result<OpOu
     let mut f = load(tx, ctx, id)?;
     step(&mut f, FulfillmentEvent::MarkReady)?;
     let code = PickupCode::from_entropy(random_bytes::<8>());
+    let expires = ctx.now + VALID_DAYS * 86_400_000;
     f.pickup_code_hash = Some(code.hash(id, random_bytes::<16>()));
-    f.pickup_expires_ms = Some(ctx.now + VALID_DAYS * 86_400_000);
+    f.pickup_expires_ms = Some(expires);
+    // The QR is a pass HQ signs: a device checks it with HQ's public key, holding no secret.
+    let pass = PickupPass::issue(&keys::pickup_pass_key(tx, random_bytes::<32>(), ctx.now)?, id, expires);
     orders::update_fulfillment(tx, &f, ctx.now)?;
     let order = orders::order(tx, f.order_id)?.ok_or_else(|| ServiceError::not_found("order", f.order_id))?;
     let store = catalogue::node(tx, ctx.store)?.map(|n| n.name).unwrap_or_else(|| ctx.store.to_string());
-    let body = format!(
-        "您的订单 {} 已可在 {} 自提，提货码 {}，{} 天内有效。/ Your order {} is ready at {}. Pickup code {}, valid {} days. QR: {}",
-        order.channel_order_id, store, code.reveal(), VALID_DAYS, order.channel_order_id, store, code.reveal(), VALID_DAYS, code.qr_payload(id)
-    );
-    followups::insert_notification(tx, f.order_id, Some(id), "pickup_code", &order.customer_phone, &body, ctx.now)?;
+    let text = |code: &str, pass: &str| {
+        format!(
+            "您的订单 {} 已可在 {} 自提，提货码 {code}，{VALID_DAYS} 天内有效。/ Your order {} is ready at {}. Pickup code {code}, valid {VALID_DAYS} days. QR: {pass}",
+            order.channel_order_id, store, order.channel_order_id, store
+        )
+    };
+    // The plain code lives only until the SMS gateway acknowledges taking it.
+    let (body, redacted) = (text(code.reveal(), &pass), text("********", "[sent]"));
+    let n = followups::NewNotification {
+        order_id: f.order_id,
+        fulfillment_order_id: Some(id),
+        kind: "pickup_code",
+        recipient: &order.customer_phone,
+        body: &body,
+        redacted_body: &redacted,
+    };
+    followups::insert_notification(tx, &n, ctx.now)?;
     Ok(OpOutcome::Applied)
 }
 
@@ -253,20 +269,40 @@ pub fn hand_over(
 ) -> Result<OpOutcome, ServiceError> {
     let mut f = load(tx, ctx, id)?;
     let (method, verified, why) = match verification {
-        HandOverVerification::PickupCode { code } => {
-            let ok = match (PickupCode::parse_input(code), &f.pickup_code_hash) {
-                (Some((c, qr_id)), Some(hash)) => {
-                    qr_id.is_none_or(|q| q == id) && c.verify(hash) && f.pickup_expires_ms.is_some_and(|e| ctx.now < e)
-                }
-                _ => false,
-            };
-            ("pickup_code", ok, "the pickup code does not match this order (or has expired)")
-        }
-        HandOverVerification::IdCheck { manager_id, note } => {
+        HandOverVerification::PickupCode { code } => match PickupPass::parse(code) {
+            Some(pass) => {
+                let public = pass_public_key(&keys::pickup_pass_key(tx, random_bytes::<32>(), ctx.now)?);
+                // Checked at the device's time of the hand-over would be kinder to an offline
+                // counter, but the device clock is not trusted; the pass's own expiry is
+                // generous (VALID_DAYS) and a late sync is flagged, not refused.
+                let ok = pass.check(&public, id, ctx.now) == PassCheck::Valid;
+                ("pickup_pass", ok, "the pickup QR code was not issued by HQ for this order (or has expired)")
+            }
+            None => {
+                let ok = match (PickupCode::parse_input(code), &f.pickup_code_hash) {
+                    (Some((c, qr_id)), Some(hash)) => {
+                        qr_id.is_none_or(|q| q == id)
+                            && c.verify(hash)
+                            && f.pickup_expires_ms.is_some_and(|e| ctx.now < e)
+                    }
+                    _ => false,
+                };
+                ("pickup_code", ok, "the pickup code does not match this order (or has expired)")
+            }
+        },
+        HandOverVerification::IdCheck { manager_id, note, approval } => {
             let manager = catalogue::staff(tx, manager_id)?;
-            let ok = manager.is_some_and(|(store, s)| store == ctx.store && s.role == Role::Manager && s.active)
-                && !note.trim().is_empty();
-            ("id_check", ok, "the ID check was not done by a manager of this store")
+            let is_manager =
+                manager.is_some_and(|(store, s)| store == ctx.store && s.role == Role::Manager && s.active);
+            let what = Approved::IdCheck { fulfillment_order_id: id, manager_id };
+            let proven = manager_proof_ok(tx, manager_id, what, approval.as_deref())?;
+            let ok = is_manager && proven && !note.trim().is_empty();
+            let why = if is_manager && !proven {
+                "the ID check carries no valid approval from the manager (their PIN was not confirmed on the device)"
+            } else {
+                "the ID check was not done by a manager of this store"
+            };
+            ("id_check", ok, why)
         }
     };
     followups::insert_handover(tx, id, ctx.device_id, ctx.staff_id, method, verified, ctx.now)?;
@@ -314,6 +350,23 @@ pub fn hand_over(
     orders::update_fulfillment(tx, &f, ctx.now)?;
     refresh_status(tx, f.order_id)?;
     Ok(outcome)
+}
+
+/// Whether `proof` shows that `manager_id` approved `what` (see `shared::approval`). A
+/// manager whose PIN HQ set before approvals had keys can give no proof.
+pub fn manager_proof_ok(
+    tx: &mut dyn Tx,
+    manager_id: &str,
+    what: Approved<'_>,
+    proof: Option<&str>,
+) -> Result<bool, ServiceError> {
+    let key = catalogue::staff_approval_key(tx, manager_id)?
+        .and_then(|k| shared::secret::from_hex(&k))
+        .and_then(|k| <[u8; 32]>::try_from(k).ok());
+    Ok(match (key, proof) {
+        (Some(key), Some(p)) => shared::approval::verify(&key, what, p),
+        _ => false,
+    })
 }
 
 /// A courier or rider was requested.

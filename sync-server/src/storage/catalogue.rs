@@ -183,29 +183,49 @@ pub fn bundle_codes_after(tx: &mut dyn Tx, after: &str, limit: u32) -> Result<Ve
     .collect()
 }
 
-/// Creates or updates a staff member with an already hashed PIN.
-pub fn upsert_staff(
-    tx: &mut dyn Tx,
-    id: &str,
-    store: &str,
-    name: &str,
-    role: Role,
-    pin_hash: &str,
-) -> Result<(), StorageError> {
+/// A staff member as stored: the PIN only as its slow hash, and the approval key derived
+/// from it (see `shared::approval`).
+pub struct StaffRow<'a> {
+    /// Id.
+    pub id: &'a str,
+    /// Store.
+    pub store: &'a str,
+    /// Display name.
+    pub name: &'a str,
+    /// Role.
+    pub role: Role,
+    /// Slow salted PIN hash.
+    pub pin_hash: &'a str,
+    /// Approval salt (hex; synced to devices).
+    pub approval_salt: &'a str,
+    /// Approval key (hex; never leaves the server).
+    pub approval_key: &'a str,
+}
+
+/// Creates or updates a staff member.
+pub fn upsert_staff(tx: &mut dyn Tx, s: &StaffRow<'_>) -> Result<(), StorageError> {
     tx.exec(
-        "INSERT INTO staff (id, store_code, name, role, pin_hash, active) VALUES ($1, $2, $3, $4, $5, 1)
+        "INSERT INTO staff (id, store_code, name, role, pin_hash, active, approval_salt, approval_key)
+         VALUES ($1, $2, $3, $4, $5, 1, $6, $7)
          ON CONFLICT (id) DO UPDATE SET store_code = excluded.store_code, name = excluded.name,
-           role = excluded.role, pin_hash = excluded.pin_hash, active = 1",
-        params![id, store, name, role.as_str(), pin_hash],
+           role = excluded.role, pin_hash = excluded.pin_hash, active = 1,
+           approval_salt = excluded.approval_salt, approval_key = excluded.approval_key",
+        params![s.id, s.store, s.name, s.role.as_str(), s.pin_hash, s.approval_salt, s.approval_key],
     )?;
     Ok(())
 }
 
+const STAFF_COLUMNS: &str = "id, name, role, pin_hash, active, approval_salt";
+
 /// A staff member's store and record.
 pub fn staff(tx: &mut dyn Tx, id: &str) -> Result<Option<(String, StaffRecord)>, StorageError> {
-    tx.query_opt("SELECT id, name, role, pin_hash, active, store_code FROM staff WHERE id = $1", params![id])?
-        .map(|r| Ok((r.text(5)?, staff_from_row(&r)?)))
-        .transpose()
+    let sql = format!("SELECT {STAFF_COLUMNS}, store_code FROM staff WHERE id = $1");
+    tx.query_opt(&sql, params![id])?.map(|r| Ok((r.text(6)?, staff_from_row(&r)?))).transpose()
+}
+
+/// A staff member's approval key (hex), empty when HQ set their PIN before approvals had keys.
+pub fn staff_approval_key(tx: &mut dyn Tx, id: &str) -> Result<Option<String>, StorageError> {
+    tx.query_opt("SELECT approval_key FROM staff WHERE id = $1", params![id])?.map(|r| r.text(0)).transpose()
 }
 
 fn staff_from_row(r: &Row) -> Result<StaffRecord, StorageError> {
@@ -216,6 +236,7 @@ fn staff_from_row(r: &Row) -> Result<StaffRecord, StorageError> {
         role: Role::parse(&role).ok_or_else(|| StorageError::Decode(format!("role {role}")))?,
         pin_hash: r.text(3)?,
         active: r.bool(4)?,
+        approval_salt: r.text(5)?,
     })
 }
 
@@ -227,7 +248,7 @@ pub fn store_staff_after(
     limit: u32,
 ) -> Result<Vec<StaffRecord>, StorageError> {
     tx.query(
-        "SELECT id, name, role, pin_hash, active FROM staff WHERE store_code = $1 AND id > $2 ORDER BY id LIMIT $3",
+        "SELECT id, name, role, pin_hash, active, approval_salt FROM staff WHERE store_code = $1 AND id > $2 ORDER BY id LIMIT $3",
         params![store, after, limit],
     )?
     .iter()

@@ -29,19 +29,28 @@ pub fn handover_count(tx: &mut dyn Tx, fo: Uuid) -> Result<i64, StorageError> {
     Ok(r.map(|r| r.i64(0)).transpose()?.unwrap_or(0))
 }
 
+/// A customer notification to queue.
+pub struct NewNotification<'a> {
+    /// Order.
+    pub order_id: Uuid,
+    /// Fulfillment order.
+    pub fulfillment_order_id: Option<Uuid>,
+    /// Kind, e.g. `pickup_code`.
+    pub kind: &'a str,
+    /// Phone number.
+    pub recipient: &'a str,
+    /// The text to send, which may hold a secret (a pickup code).
+    pub body: &'a str,
+    /// The same text without its secrets: all the row keeps once the gateway took it.
+    pub redacted_body: &'a str,
+}
+
 /// Queues a customer notification.
-pub fn insert_notification(
-    tx: &mut dyn Tx,
-    order_id: Uuid,
-    fo: Option<Uuid>,
-    kind: &str,
-    recipient: &str,
-    body: &str,
-    now_ms: i64,
-) -> Result<(), StorageError> {
+pub fn insert_notification(tx: &mut dyn Tx, n: &NewNotification<'_>, now_ms: i64) -> Result<(), StorageError> {
     tx.exec(
-        "INSERT INTO notification (order_id, fulfillment_order_id, kind, recipient, body, created_ms) VALUES ($1, $2, $3, $4, $5, $6)",
-        params![order_id, fo, kind, recipient, body, now_ms],
+        "INSERT INTO notification (order_id, fulfillment_order_id, kind, recipient, body, redacted_body, created_ms)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        params![n.order_id, n.fulfillment_order_id, n.kind, n.recipient, n.body, n.redacted_body, now_ms],
     )?;
     Ok(())
 }
@@ -63,19 +72,28 @@ pub struct Notification {
     pub body: String,
 }
 
-/// Claims up to `limit` unclaimed notifications: each is handed out exactly once.
+/// How long a claimed notification is the claimer's: unacknowledged after that, it is
+/// handed out again (delivery is at least once; the gateway dedupes by id).
+pub const NOTIFICATION_LEASE_MS: i64 = 60_000;
+
+/// Claims up to `limit` notifications nobody holds: never claimed, or claimed more than
+/// [`NOTIFICATION_LEASE_MS`] ago and not acknowledged.
 pub fn claim_notifications(tx: &mut dyn Tx, limit: u32, now_ms: i64) -> Result<Vec<Notification>, StorageError> {
+    let expired = now_ms - NOTIFICATION_LEASE_MS;
     let rows = tx.query(
-        "SELECT id, order_id, fulfillment_order_id, kind, recipient, body FROM notification WHERE claimed_ms IS NULL ORDER BY id LIMIT $1",
-        params![limit],
+        "SELECT id, order_id, fulfillment_order_id, kind, recipient, body FROM notification
+         WHERE acked_ms IS NULL AND (claimed_ms IS NULL OR claimed_ms <= $2) ORDER BY id LIMIT $1",
+        params![limit, expired],
     )?;
     let mut out = Vec::with_capacity(rows.len());
     for r in &rows {
         let id = r.i64(0)?;
-        if tx
-            .exec("UPDATE notification SET claimed_ms = $2 WHERE id = $1 AND claimed_ms IS NULL", params![id, now_ms])?
-            == 1
-        {
+        let taken = tx.exec(
+            "UPDATE notification SET claimed_ms = $2
+             WHERE id = $1 AND acked_ms IS NULL AND (claimed_ms IS NULL OR claimed_ms <= $3)",
+            params![id, now_ms, expired],
+        )?;
+        if taken == 1 {
             out.push(Notification {
                 id,
                 order_id: r.text(1)?,
@@ -87,6 +105,16 @@ pub fn claim_notifications(tx: &mut dyn Tx, limit: u32, now_ms: i64) -> Result<V
         }
     }
     Ok(out)
+}
+
+/// The gateway took a notification: it is not handed out again, and its plain text (the
+/// pickup code in it) is erased, leaving the redacted text. Returns false if unknown.
+/// Acknowledging twice is harmless.
+pub fn ack_notification(tx: &mut dyn Tx, id: i64, now_ms: i64) -> Result<bool, StorageError> {
+    Ok(tx.exec(
+        "UPDATE notification SET acked_ms = COALESCE(acked_ms, $2), body = COALESCE(redacted_body, '') WHERE id = $1",
+        params![id, now_ms],
+    )? == 1)
 }
 
 /// A conflict or alert for HQ.

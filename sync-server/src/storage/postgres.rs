@@ -28,6 +28,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("migrations/postgres/0001_init.sql")),
     (2, include_str!("migrations/postgres/0002_counts_and_adjustments.sql")),
     (3, include_str!("migrations/postgres/0003_change_log_commit_order.sql")),
+    (4, include_str!("migrations/postgres/0004_approvals_passes_and_resolutions.sql")),
 ];
 
 struct Conn {

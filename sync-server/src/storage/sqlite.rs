@@ -21,6 +21,7 @@ const READERS: usize = 4;
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("migrations/sqlite/0001_init.sql")),
     (2, include_str!("migrations/sqlite/0002_counts_and_adjustments.sql")),
+    (4, include_str!("migrations/sqlite/0004_approvals_passes_and_resolutions.sql")),
 ];
 
 type WriteRequest = (Job, oneshot::Sender<Result<(), StorageError>>);

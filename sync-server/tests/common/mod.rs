@@ -241,8 +241,8 @@ impl TestServer {
             .find(|n| n["fulfillment_order_id"] == fo && n["kind"] == "pickup_code")
             .expect("a pickup code notification");
         let body = n["body"].as_str().unwrap();
-        let start = body.find("PK1:").unwrap();
-        body[start..].rsplit(':').next().unwrap().chars().take(8).collect()
+        let start = body.find("Pickup code ").expect("the code in the notification") + "Pickup code ".len();
+        body[start..].chars().take(8).collect()
     }
 }
 
@@ -364,5 +364,39 @@ impl Proxy {
     pub async fn restore(&self) {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", self.port)).await.unwrap();
         self.serve(listener);
+    }
+}
+
+/// A manager's approval proof for `what`, computed as their device does from the PIN they
+/// type, with the approval salt the store's devices get in the staff record (bootstrap pull).
+pub async fn approval(
+    client: &reqwest::Client,
+    base: &str,
+    device_token: &str,
+    manager_id: &str,
+    pin: &str,
+    what: shared::approval::Approved<'_>,
+) -> String {
+    let mut cursor = "0".to_string();
+    loop {
+        let r = client
+            .get(format!("{base}/api/v1/sync/pull?cursor={cursor}"))
+            .bearer_auth(device_token)
+            .send()
+            .await
+            .unwrap();
+        let page: Value = r.json().await.unwrap();
+        let salt = page["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["entity"] == "staff" && c["id"] == manager_id)
+            .map(|c| c["approval_salt"].as_str().unwrap().to_string());
+        if let Some(salt) = salt {
+            let key = shared::approval::approval_key(pin, manager_id, &salt);
+            return shared::approval::proof(&key, what);
+        }
+        assert!(page["has_more"].as_bool().unwrap(), "{manager_id} is not staff of the device's store");
+        cursor = page["cursor"].as_str().unwrap().to_string();
     }
 }

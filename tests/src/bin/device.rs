@@ -39,6 +39,7 @@ fn main() -> anyhow::Result<()> {
                         condition: shared::protocol::ReturnCondition::Resaleable,
                     }],
                     approved_by: None,
+                    approval: None,
                 };
                 replica.perform(staff, op)?;
             }

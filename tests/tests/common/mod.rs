@@ -121,7 +121,8 @@ impl Hq {
             .expect("a pickup code notification")
             .clone();
         let body = n["body"].as_str().unwrap();
-        body[body.find("PK1:").unwrap()..].rsplit(':').next().unwrap().chars().take(8).collect()
+        let at = body.find("Pickup code ").expect("the code in the notification") + "Pickup code ".len();
+        body[at..].chars().take(8).collect()
     }
 
     /// Asserts the ledger balances.
@@ -197,6 +198,7 @@ pub fn return_op(sku: &str) -> shared::protocol::Op {
             condition: shared::protocol::ReturnCondition::Resaleable,
         }],
         approved_by: None,
+        approval: None,
     }
 }
 

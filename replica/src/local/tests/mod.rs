@@ -70,6 +70,9 @@ fn sku(i: u64) -> Sku {
     }
 }
 
+/// HQ's pickup-pass signing key in these tests.
+const HQ_KEY: [u8; 32] = [7; 32];
+
 fn staff(id: &str, role: Role, active: bool) -> StaffRecord {
     StaffRecord {
         id: id.into(),
@@ -158,6 +161,7 @@ fn fixture() -> Fx {
         token: "device-token".into(),
         store: store_node(),
         protocol_version: PROTOCOL_VERSION,
+        hq_public_key: Some(shared::secret::to_hex(&shared::pickup::pass_public_key(&HQ_KEY))),
     };
     r.record_enrollment("http://hq.invalid:1", &resp).unwrap();
     r.apply_pull(&page(vec![
@@ -227,7 +231,11 @@ fn full_pick(fo: &FulfillmentOrder) -> Op {
 fn id_check(id: Uuid) -> Op {
     Op::HandOver {
         fulfillment_order_id: id,
-        verification: HandOverVerification::IdCheck { manager_id: MANAGER.into(), note: "身份证 1234".into() },
+        verification: HandOverVerification::IdCheck {
+            manager_id: MANAGER.into(),
+            note: "身份证 1234".into(),
+            approval: None,
+        },
     }
 }
 
@@ -462,6 +470,7 @@ fn a_pull_reapplies_unanswered_ops_on_top_of_server_state() {
             condition: ReturnCondition::Resaleable,
         }],
         approved_by: None,
+        approval: None,
     };
     fx.perform(ret).unwrap();
     assert_eq!(fx.sellable("SKU-1"), (7, 1, 6));
@@ -644,7 +653,15 @@ fn pin_login_works_offline_and_locks_out_after_five_wrong_pins() {
     assert_eq!(reopened.login(ASSOCIATE, PIN, until - 1).unwrap_err(), ReplicaError::LockedOut { until_ms: until });
     // Other staff are not affected.
     reopened.login(MANAGER, PIN, NOW_MS + 1).unwrap();
-    assert_eq!(reopened.login(ASSOCIATE, PIN, until).unwrap().id, ASSOCIATE);
+    // Guessing on after a lockout locks for twice as long, also across a restart.
+    for _ in 0..MAX_ATTEMPTS - 1 {
+        reopened.login(ASSOCIATE, "9999", until).unwrap_err();
+    }
+    let twice = until + 2 * LOCKOUT_MINUTES * 60_000;
+    assert_eq!(reopened.login(ASSOCIATE, "9999", until).unwrap_err(), ReplicaError::LockedOut { until_ms: twice });
+    let again = Replica::open(&fx.path).unwrap();
+    assert_eq!(again.login(ASSOCIATE, PIN, twice - 1).unwrap_err(), ReplicaError::LockedOut { until_ms: twice });
+    assert_eq!(again.login(ASSOCIATE, PIN, twice).unwrap().id, ASSOCIATE);
 
     assert!(matches!(fx.r.login("NOBODY", PIN, NOW_MS), Err(ReplicaError::NotFound { .. })));
     assert!(matches!(fx.r.login(RETIRED, PIN, NOW_MS), Err(ReplicaError::NotFound { .. })));
@@ -709,6 +726,76 @@ fn pickup_codes_verify_offline_with_attempt_limits() {
     fx.put(&[&packed]);
     assert_eq!(reason(&fx.r.verify_pickup_code(packed.id, digits, now_ms).unwrap_err()), "no_pickup_code");
     assert!(matches!(fx.r.verify_pickup_code(Uuid::now_v7(), digits, now_ms), Err(ReplicaError::NotFound { .. })));
+}
+
+#[test]
+fn pickup_passes_verify_with_hqs_public_key_and_count_when_forged() {
+    use shared::pickup::PickupPass;
+    let fx = fixture();
+    let now_ms = Utc::now().timestamp_millis();
+    let code = PickupCode::from_entropy([4; 8]);
+    let valid = Utc::now() + Duration::days(7);
+    let fo = ready_with_code(&code, valid, &[("SKU-1", 1)]);
+    let other = ready_with_code(&code, valid, &[("SKU-2", 1)]);
+    fx.put(&[&fo, &other]);
+    let pass = PickupPass::issue(&HQ_KEY, fo.id, valid.timestamp_millis());
+    assert_eq!(fx.r.verify_pickup_code(fo.id, &pass, now_ms).unwrap(), Attempt::Verified);
+    // Signed by another key (forged), or for another order: refused, and counted.
+    let forged = PickupPass::issue(&[8; 32], fo.id, valid.timestamp_millis());
+    assert_eq!(
+        fx.r.verify_pickup_code(fo.id, &forged, now_ms).unwrap(),
+        Attempt::Wrong { attempts_left: MAX_ATTEMPTS - 1 }
+    );
+    let elsewhere = PickupPass::issue(&HQ_KEY, other.id, valid.timestamp_millis());
+    assert_eq!(
+        fx.r.verify_pickup_code(fo.id, &elsewhere, now_ms).unwrap(),
+        Attempt::Wrong { attempts_left: MAX_ATTEMPTS - 2 }
+    );
+    // Expired passes are refused as expired.
+    let old = PickupPass::issue(&HQ_KEY, other.id, now_ms - 1);
+    assert_eq!(fx.r.verify_pickup_code(other.id, &old, now_ms).unwrap(), Attempt::Expired);
+    // A hand-over by pass goes through the same check.
+    fx.perform(by_code(fo.id, &pass)).unwrap();
+    assert_eq!(fx.state(fo.id), FulfillmentState::PickedUp);
+    // A device enrolled before HQ had a key cannot check passes, and says what to do.
+    let bare = fixture();
+    let mut resp = bare.r.enrollment().unwrap().unwrap();
+    resp.server_url = "http://hq.invalid:1".into();
+    bare.put(&[&other]);
+    bare.r
+        .record_enrollment(
+            "http://hq.invalid:1",
+            &EnrollResponse {
+                device_id: Uuid::now_v7(),
+                token: "t".into(),
+                store: store_node(),
+                protocol_version: PROTOCOL_VERSION,
+                hq_public_key: None,
+            },
+        )
+        .unwrap();
+    let pass = PickupPass::issue(&HQ_KEY, other.id, valid.timestamp_millis());
+    assert_eq!(reason(&bare.r.verify_pickup_code(other.id, &pass, now_ms).unwrap_err()), "no_hq_key");
+}
+
+#[test]
+fn a_manager_approval_is_a_proof_from_the_pin_the_manager_types() {
+    use shared::approval::{approval_key, verify, Approved};
+    let fx = fixture();
+    let fo = Uuid::now_v7();
+    let what = Approved::IdCheck { fulfillment_order_id: fo, manager_id: MANAGER };
+    let proof = fx.r.manager_approval(MANAGER, PIN, what, NOW_MS).unwrap();
+    // What the server checks with the key it derived when HQ set the PIN.
+    let key = approval_key(PIN, MANAGER, &format!("{MANAGER}-approval-salt"));
+    assert!(verify(&key, what, &proof));
+    assert!(!verify(&key, Approved::IdCheck { fulfillment_order_id: Uuid::now_v7(), manager_id: MANAGER }, &proof));
+    // Only a manager approves, with their own PIN; wrong PINs count towards the lockout.
+    let associate = Approved::IdCheck { fulfillment_order_id: fo, manager_id: ASSOCIATE };
+    assert_eq!(reason(&fx.r.manager_approval(ASSOCIATE, PIN, associate, NOW_MS).unwrap_err()), "not_manager");
+    assert!(matches!(
+        fx.r.manager_approval(MANAGER, "0000", what, NOW_MS),
+        Err(ReplicaError::WrongPin { attempts_left }) if attempts_left == MAX_ATTEMPTS - 1
+    ));
 }
 
 #[test]
@@ -883,6 +970,7 @@ fn enrolling_at_another_store_starts_from_scratch() {
         token: "t2".into(),
         store: other,
         protocol_version: PROTOCOL_VERSION,
+        hq_public_key: None,
     };
     fx.r.record_enrollment("http://hq.invalid:1", &resp).unwrap();
     assert_eq!(fx.r.enrollment().unwrap().unwrap().store.code, "STORE-B");

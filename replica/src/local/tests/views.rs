@@ -96,10 +96,17 @@ fn a_version_1_replica_is_migrated_in_place_keeping_its_outbox() {
     let r = Replica::open(&path).unwrap();
     assert_eq!(r.pending_count().unwrap(), 1);
     let version: i64 = r.db().query_row("PRAGMA user_version", [], |row| row.get(0)).unwrap();
-    assert_eq!(version, 2);
+    assert_eq!(version, 3);
     let has_table: bool = r
         .db()
         .query_row("SELECT EXISTS(SELECT 1 FROM sqlite_master WHERE name = 'pick_progress')", [], |row| row.get(0))
         .unwrap();
     assert!(has_table);
+    let has_salt: bool = r
+        .db()
+        .query_row("SELECT EXISTS(SELECT 1 FROM pragma_table_info('staff') WHERE name = 'approval_salt')", [], |row| {
+            row.get(0)
+        })
+        .unwrap();
+    assert!(has_salt, "version 3 keeps each staff member's approval salt");
 }

@@ -306,7 +306,7 @@ fn operations() -> Vec<Operation> {
         parameters: vec![], request_body: Some(body("ImportBundle", "Any of nodes, styles, skus, bundles, staff, stock; at most 200000 rows in all.")),
         responses: {
             let mut r = vec![("200", json_response("What was changed.", sref("ImportSummary")))];
-            r.extend(body_errors("32 MiB", "Also too_many_rows, invalid_field, invalid_location, invalid_price, duplicate_barcode, unknown_style, invalid_bundle, invalid_pin, unknown_store, unknown_node, unknown_sku; nothing was imported."));
+            r.extend(body_errors("32 MiB", "Also too_many_rows, invalid_field, invalid_location, invalid_price, duplicate_barcode, unknown_style, invalid_bundle, invalid_pin, pin_too_short (shorter than HQ's PIN policy), unknown_store, unknown_node, unknown_sku; nothing was imported."));
             r.push(conflict("constraint_violation: the change conflicts with existing data."));
             r
         },

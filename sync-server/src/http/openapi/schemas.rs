@@ -628,6 +628,7 @@ fn devices(s: &mut Map<String, Value>) {
                 "token": string("Bearer token for every later device call."),
                 "store": with_description(sref("Node"), "The store the device now belongs to."),
                 "protocol_version": u32_int("Protocol version the server speaks (1)."),
+                "hq_public_key": { "type": ["string", "null"], "description": "HQ's public key for pickup passes (32 bytes, hex): the device checks a customer's pickup QR with it." },
             }),
         ),
     );
@@ -682,8 +683,9 @@ fn push(s: &mut Map<String, Value>) {
                 true,
                 &["manager_id", "note"],
                 json!({
-                    "manager_id": string("The manager who checked."),
-                    "note": string("What was checked (ID type, last digits), for the audit trail."),
+                    "manager_id": text(Rule::ANY, "The manager who checked."),
+                    "note": text(Rule::ANY, "What was checked (ID type, last digits), for the audit trail."),
+                    "approval": text_or_null(Rule::ANY, "The manager's proof that they approved it; without it the hand-over is recorded as unverified and flagged for HQ."),
                 }),
             ),
         ),
@@ -702,30 +704,33 @@ fn push(s: &mut Map<String, Value>) {
     let ops: Vec<(&str, &str, Value)> = vec![
         ("AcceptFulfillment", "The store takes the fulfillment order (routed → accepted).", object("", true, &["fulfillment_order_id"], json!({ "fulfillment_order_id": fo() }))),
         ("RejectFulfillment", "The store declines the fulfillment order; the server releases its reservations and reroutes its lines.",
-            object("", true, &["fulfillment_order_id", "reason"], json!({ "fulfillment_order_id": fo(), "reason": string("Why, shown to HQ.") }))),
+            object("", true, &["fulfillment_order_id", "reason"], json!({ "fulfillment_order_id": fo(), "reason": text(text::REJECT_REASON, "Why, shown to HQ (1 to 500 characters; a blank or longer one is answered as a rejected op, invalid_field).") }))),
         ("StartPick", "An associate starts picking (accepted → picking).", object("", true, &["fulfillment_order_id"], json!({ "fulfillment_order_id": fo() }))),
         ("ConfirmPick", "Picking done with the scanned quantity of every line (→ packed); short lines are released and rerouted.",
             object("", true, &["fulfillment_order_id", "lines"], json!({
                 "fulfillment_order_id": fo(),
                 "lines": array(sref("PickedLine"), "Picked quantity of every line."),
-                "shortage_reason": { "type": ["string", "null"], "description": "Why lines are short, if any are." },
+                "shortage_reason": text_or_null(Rule::ANY, "Why lines are short, if any are (required then); kept trimmed to its first 500 characters."),
             }))),
         ("MarkReady", "A packed pickup order is at the counter (→ ready_for_pickup); the server issues the pickup code and queues its notification to the customer.",
             object("", true, &["fulfillment_order_id"], json!({ "fulfillment_order_id": fo() }))),
         ("HandOver", "Fact: the goods were handed to the customer (→ picked_up); the reservation is consumed as a stock movement. Recorded even when it conflicts, then flagged for HQ.",
             object("", true, &["fulfillment_order_id", "verification"], json!({ "fulfillment_order_id": fo(), "verification": sref("HandOverVerification") }))),
         ("RequestCourier", "A courier or same-city rider was requested for a packed order (→ awaiting_courier).",
-            object("", true, &["fulfillment_order_id", "carrier"], json!({ "fulfillment_order_id": fo(), "carrier": string("Courier company or rider service.") }))),
+            object("", true, &["fulfillment_order_id", "carrier"], json!({ "fulfillment_order_id": fo(), "carrier": text(text::CARRIER, "Courier company or rider service (1 to 64 characters; otherwise a rejected op, invalid_field).") }))),
         ("RecordTracking", "The courier collected the parcel (→ dispatched); the reservation is consumed.",
             object("", true, &["fulfillment_order_id", "carrier", "tracking_no"], json!({
-                "fulfillment_order_id": fo(), "carrier": string("Courier company."), "tracking_no": string("Tracking number."),
+                "fulfillment_order_id": fo(),
+                "carrier": text(text::CARRIER, "Courier company (1 to 64 characters; otherwise a rejected op, invalid_field)."),
+                "tracking_no": text(text::TRACKING_NO, "Tracking number (1 to 64 characters; otherwise a rejected op, invalid_field)."),
             }))),
         ("AcceptReturn", "Fact: a return was received at this store, for an order from any channel; resaleable items go back to sellable stock, damaged ones to defective.",
             object("", true, &["return_id", "order_id", "lines"], json!({
                 "return_id": uuid("Return id (UUIDv7 from the device)."),
                 "order_id": uuid("The original order."),
                 "lines": array(sref("ReturnLine"), "Returned lines."),
-                "approved_by": { "type": ["string", "null"], "description": "Manager who approved it, when the refund needs one (above ¥2000)." },
+                "approved_by": text_or_null(Rule::ANY, "Manager who approved it, when the refund needs one (above ¥2000)."),
+                "approval": text_or_null(Rule::ANY, "The manager's proof of that approval; without it the approval is recorded as unproven and flagged for HQ."),
             }))),
         ("PlaceOrder", "Intent: an associate orders for a customer from the network's stock (endless aisle); channel `store`, credited to the acting staff member.",
             object("", true, &["order_id", "fulfillment", "customer", "lines"], json!({
@@ -829,6 +834,7 @@ fn pull(s: &mut Map<String, Value>) {
             "role": sref("Role"),
             "pin_hash": string("Slow salted PIN hash for offline login."),
             "active": { "type": "boolean", "description": "Inactive staff cannot log in." },
+            "approval_salt": string("Salt of the manager's approval key (hex, not secret)."),
         }),
     );
     s.insert(
