@@ -76,6 +76,8 @@ pub const REJECT_REASON: Rule = Rule::required(500);
 pub const CARRIER: Rule = Rule::required(64);
 /// Courier tracking number.
 pub const TRACKING_NO: Rule = Rule::required(64);
+/// Why an ERP adjustment was made, for the ledger.
+pub const ADJUSTMENT_NOTE: Rule = Rule::optional(200);
 /// HQ's note when it resolves a conflict.
 pub const RESOLUTION_NOTE: Rule = Rule::required(500);
 

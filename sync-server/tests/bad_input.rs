@@ -498,7 +498,7 @@ async fn malformed_bodies_are_refused_by_every_json_endpoint() {
     body_matrix(&mut m, "POST /api/v1/import", "/api/v1/import", admin, &import, big, true).await;
 
     let adj = valid_adjustment("MAL-1", 1);
-    let big = with(adj.clone(), |v| v["lines"][0]["note"] = json!(big_string(MIB + 1024)));
+    let big = with(adj.clone(), |v| v["lines"][0]["note"] = json!(big_string(16 * MIB + 1024)));
     body_matrix(&mut m, "POST /api/v1/stock/adjustments", "/api/v1/stock/adjustments", admin, &adj, big, false).await;
 
     let hold = valid_hold("MAL-R", json!(1));

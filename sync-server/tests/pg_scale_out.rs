@@ -467,3 +467,57 @@ async fn pg_scale_out_an_endless_aisle_order_that_loses_a_stock_race_is_retried_
     .unwrap();
     audit_clean(&client, &base).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn pg_scale_out_a_device_ahead_of_a_restored_database_is_told_to_start_over() {
+    let (db, inst) = cluster(1).await;
+    let client = reqwest::Client::new();
+    let token = enrol(&client, &inst[0].base, "STORE-A").await;
+    let mut cursor = "0".to_string();
+    let mut seen = HashSet::new();
+    pull_until_quiet(&client, std::slice::from_ref(&inst[0].base), &token, &mut cursor, &mut seen).await;
+    // HQ backs up the database, goes on (the device pulls what follows), then restores the
+    // backup and points the server at it.
+    drop(inst);
+    let name = db.url.rsplit('/').next().unwrap().to_string();
+    let backup = Database::fresh_postgres(tempfile::tempdir().unwrap());
+    let backup_name = backup.url.rsplit('/').next().unwrap().to_string();
+    // The killed instances' sessions take a moment to end; a template must have none.
+    let copied = std::thread::spawn(move || {
+        let mut c = postgres::Client::connect(&common::postgres_admin_url(), postgres::NoTls).unwrap();
+        c.batch_execute(&format!("DROP DATABASE {backup_name}")).unwrap();
+        for _ in 0..100 {
+            if c.batch_execute(&format!("CREATE DATABASE {backup_name} TEMPLATE {name}")).is_ok() {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        false
+    })
+    .join()
+    .unwrap();
+    assert!(copied, "could not copy the database");
+    let live = Instance::start(&db.url).await;
+    for i in 0..3 {
+        let (s, o) = post(
+            &client,
+            &live.base,
+            "/api/v1/orders",
+            ADMIN,
+            &order(&format!("TM-AFTER-{i}"), "pickup", Some("STORE-A"), &[("SKU-1", 1)]),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED, "{o}");
+    }
+    pull_until_quiet(&client, std::slice::from_ref(&live.base), &token, &mut cursor, &mut seen).await;
+    drop(live);
+    let restored = Instance::start(&backup.url).await;
+    let (s, r) = get(&client, &restored.base, &format!("/api/v1/sync/pull?cursor={cursor}"), &token).await;
+    assert_eq!((s, r["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("cursor_ahead")), "{r}");
+    // Starting over works, and serves the restored state (without the orders made after).
+    let mut fresh = "0".to_string();
+    let mut again = HashSet::new();
+    pull_until_quiet(&client, std::slice::from_ref(&restored.base), &token, &mut fresh, &mut again).await;
+    assert!(again.iter().any(|k| k.starts_with("node:")), "{again:?}");
+    assert!(!again.iter().any(|k| k.starts_with("fulfillment_order:")), "{again:?}");
+}

@@ -212,3 +212,22 @@ async fn a_return_or_an_endless_aisle_order_sent_again_under_a_new_op_id_is_appl
     assert_eq!(&now[14..], &once[14..]);
     s.assert_audit_clean().await;
 }
+
+#[tokio::test]
+async fn the_largest_adjustment_batch_the_document_allows_fits_the_body_limit() {
+    let s = common::TestServer::with_fixture().await;
+    // 10,000 lines with every field at its longest, in 4-byte UTF-8: the body limit holds
+    // them, so the answer is about their content (unknown node), never 413.
+    let node: String = "𠀀".repeat(32);
+    let sku: String = "𠀀".repeat(64);
+    let note: String = "𠀀".repeat(200);
+    let line = serde_json::json!({"node_code": node, "sku_code": sku, "quality": "defective", "delta": -100_000, "note": note});
+    let batch = serde_json::json!({"batch_id": "𠀀".repeat(100), "lines": vec![line; 10_000]});
+    assert!(batch.to_string().len() > 12_000_000);
+    let r = s.admin_post("/api/v1/stock/adjustments", batch).await;
+    assert_eq!((r.status, r.code()), (reqwest::StatusCode::UNPROCESSABLE_ENTITY, "unknown_node"), "{}", r.body);
+    let long_note = serde_json::json!({"batch_id": "n", "lines": [{"node_code": "STORE-A", "sku_code": "SKU-1", "quality": "sellable", "delta": 1, "note": "字".repeat(201)}]});
+    let r = s.admin_post("/api/v1/stock/adjustments", long_note).await;
+    assert_eq!((r.status, r.code()), (reqwest::StatusCode::UNPROCESSABLE_ENTITY, "invalid_field"), "{}", r.body);
+    assert!(r.body["error"]["message"].as_str().unwrap().contains("lines[0].note"), "{}", r.body);
+}

@@ -24,6 +24,9 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
 pub const IMPORT_BODY_LIMIT: usize = 32 * 1024 * 1024;
 /// Pushes carry up to 500 ops.
 pub const PUSH_BODY_LIMIT: usize = 4 * 1024 * 1024;
+/// Adjustment batches carry up to 10,000 lines: 16 MiB holds that many lines with every field
+/// at its longest in UTF-8 (about 1.2 KB a line).
+pub const ADJUSTMENT_BODY_LIMIT: usize = 16 * 1024 * 1024;
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -73,6 +76,9 @@ pub fn router(state: AppState) -> Router {
         Router::new().route("/api/v1/import", post(admin::import)).layer(DefaultBodyLimit::max(IMPORT_BODY_LIMIT));
     let push =
         Router::new().route("/api/v1/sync/push", post(device::push)).layer(DefaultBodyLimit::max(PUSH_BODY_LIMIT));
+    let adjust = Router::new()
+        .route("/api/v1/stock/adjustments", post(admin::adjust))
+        .layer(DefaultBodyLimit::max(ADJUSTMENT_BODY_LIMIT));
     let rest = Router::new()
         .route("/healthz", get(healthz))
         .route("/api/v1/openapi.json", get(openapi::document))
@@ -81,7 +87,6 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/sync/events", get(device::events))
         .route("/api/v1/sync/availability", get(device::availability))
         .route("/api/v1/stock", get(admin::stock))
-        .route("/api/v1/stock/adjustments", post(admin::adjust))
         .route("/api/v1/stock/audit", get(admin::audit))
         .route("/api/v1/reservations", post(admin::hold))
         .route("/api/v1/reservations/{id}", delete(admin::release))
@@ -102,6 +107,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(import)
         .merge(push)
+        .merge(adjust)
         .merge(rest)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -6,7 +6,7 @@
 //! and other per-field rules stay with the services, which know the fields.
 
 use super::error::{body_timeout, error_response, is_body_timeout};
-use super::{BODY_LIMIT, IMPORT_BODY_LIMIT, PUSH_BODY_LIMIT};
+use super::{ADJUSTMENT_BODY_LIMIT, BODY_LIMIT, IMPORT_BODY_LIMIT, PUSH_BODY_LIMIT};
 use crate::service::text::first_bad_string;
 use axum::body::Body;
 use axum::extract::{FromRequestParts, MatchedPath, RawPathParams, Request};
@@ -55,6 +55,7 @@ fn body_limit(route: &str) -> usize {
     match route {
         "/api/v1/import" => IMPORT_BODY_LIMIT,
         "/api/v1/sync/push" => PUSH_BODY_LIMIT,
+        "/api/v1/stock/adjustments" => ADJUSTMENT_BODY_LIMIT,
         _ => BODY_LIMIT,
     }
 }

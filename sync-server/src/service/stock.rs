@@ -250,6 +250,9 @@ pub fn adjust(tx: &mut dyn Tx, batch: &StockAdjustmentBatch) -> Result<Adjustmen
         }
         return Ok(AdjustmentResult { batch_id: batch.batch_id.clone(), applied: 0, replayed: true });
     }
+    for (i, l) in batch.lines.iter().enumerate() {
+        super::text::check(&format!("lines[{i}].note"), &l.note, shared::text::ADJUSTMENT_NOTE)?;
+    }
     for l in &batch.lines {
         if l.delta == 0 || l.delta.unsigned_abs() > shared::quantity::MAX_QTY as u64 {
             return Err(ServiceError::invalid(

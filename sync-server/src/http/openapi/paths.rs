@@ -329,7 +329,7 @@ fn operations() -> Vec<Operation> {
         parameters: vec![], request_body: Some(body("StockAdjustmentBatch", "The batch.")),
         responses: {
             let mut r = vec![("200", json_response("Applied, or replayed.", sref("AdjustmentResult")))];
-            r.extend(body_errors("1 MiB", "Also invalid_batch (not 1 to 10000 lines), invalid_delta, unknown_node, unknown_sku; nothing was applied."));
+            r.extend(body_errors("16 MiB", "Also invalid_batch (not 1 to 10000 lines), invalid_field (a note over 200 characters), invalid_delta, unknown_node, unknown_sku, adjustment_exceeds_stock (a line would take on-hand below zero or below what is reserved; it names the line); nothing was applied."));
             r.push(conflict("batch_id_reused: the batch_id was applied before with different lines; use a new batch_id."));
             r
         },

@@ -365,11 +365,11 @@ fn stock(s: &mut Map<String, Value>) {
         "quality": sref("Quality"),
         "delta": { "type": "integer", "format": "int64", "minimum": -i64::from(MAX_QTY), "maximum": MAX_QTY, "not": { "const": 0 },
                    "description": "Units added (positive) or removed (negative); not zero, at most 100000 either way." },
-        "note": text(Rule::ANY, "Why, for the ledger."),
+        "note": text(text::ADJUSTMENT_NOTE, "Why, for the ledger (at most 200 characters)."),
     })));
     s.insert("StockAdjustmentBatch".into(), object("An ERP stock adjustment batch, idempotent by batch_id.", true, &["batch_id", "lines"], json!({
         "batch_id": text(text::BATCH_ID, "The ERP's id for this batch (1 to 100 characters); a replay with the same id and lines changes nothing, with other lines it is refused (409 batch_id_reused)."),
-        "lines": { "type": "array", "items": sref("StockAdjustment"), "minItems": 1, "maxItems": 10_000, "description": "1 to 10000 adjustments, and the whole body at most 1 MiB (413 body_too_large): 10000 lines fit only while they average under about 100 bytes of JSON (short codes and notes); with 32-character node codes and 64-character SKU codes about 6000 fit. Split larger batches." },
+        "lines": { "type": "array", "items": sref("StockAdjustment"), "minItems": 1, "maxItems": 10_000, "description": "1 to 10000 adjustments, and the whole body at most 16 MiB (413 body_too_large), which holds 10000 lines with every field at its longest in UTF-8 (about 1.2 KB a line); only text sent as \\u escapes could need more." },
     })));
     s.insert(
         "AdjustmentResult".into(),
