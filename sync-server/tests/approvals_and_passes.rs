@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{approval, batch, order, TestServer};
+use common::{approval, batch, TestServer};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use shared::approval::Approved;
@@ -12,24 +12,10 @@ use shared::pickup::{pass_public_key, PassCheck, PickupPass};
 
 /// A pickup order of STORE-A taken to ready by `token`; returns its id and notification text.
 async fn ready(s: &TestServer, token: &str, first_seq: u64, id: &str) -> (uuid::Uuid, String) {
-    let r = s.admin_post("/api/v1/orders", order(id, "pickup", Some("STORE-A"), &[("SKU-1", 1)])).await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    let fo = r.body["fulfillment_orders"][0]["id"].as_str().unwrap().to_string();
-    let ops = vec![
-        json!({"kind": "AcceptFulfillment", "fulfillment_order_id": fo}),
-        json!({"kind": "StartPick", "fulfillment_order_id": fo}),
-        json!({"kind": "ConfirmPick", "fulfillment_order_id": fo, "lines": [{"line_no": 1, "picked": 1}]}),
-        json!({"kind": "MarkReady", "fulfillment_order_id": fo}),
-    ];
-    let r = s.device_post(token, "/api/v1/sync/push", batch(first_seq, "STORE-A-A", ops)).await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let fo = common::ready_pickup_order(s, token, first_seq, id).await;
     let notes = s.admin_post("/api/v1/notifications/claim", json!(null)).await;
-    let body = notes.body.as_array().unwrap().iter().find(|n| n["fulfillment_order_id"] == fo.as_str()).unwrap()
-        ["body"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    (fo.parse().unwrap(), body)
+    let note = notes.body.as_array().unwrap().iter().find(|n| n["fulfillment_order_id"] == fo.to_string()).cloned();
+    (fo, note.expect("the pickup code notification")["body"].as_str().unwrap().to_string())
 }
 
 fn outcome(r: &Value) -> (String, String) {

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{batch, order, TestServer};
+use common::TestServer;
 use reqwest::StatusCode;
 use serde_json::json;
 use sync_server::storage::followups::{self, NOTIFICATION_LEASE_MS};
@@ -13,15 +13,7 @@ use sync_server::storage::followups::{self, NOTIFICATION_LEASE_MS};
 async fn the_plain_pickup_code_is_kept_only_until_the_gateway_acknowledges_it() {
     let s = TestServer::with_fixture().await;
     let token = s.enrol("STORE-A").await;
-    let r = s.admin_post("/api/v1/orders", order("TM-SMS", "pickup", Some("STORE-A"), &[("SKU-1", 1)])).await;
-    let fo = r.body["fulfillment_orders"][0]["id"].as_str().unwrap().to_string();
-    let ops = vec![
-        json!({"kind": "AcceptFulfillment", "fulfillment_order_id": fo}),
-        json!({"kind": "StartPick", "fulfillment_order_id": fo}),
-        json!({"kind": "ConfirmPick", "fulfillment_order_id": fo, "lines": [{"line_no": 1, "picked": 1}]}),
-        json!({"kind": "MarkReady", "fulfillment_order_id": fo}),
-    ];
-    assert_eq!(s.device_post(&token, "/api/v1/sync/push", batch(1, "STORE-A-A", ops)).await.status, StatusCode::OK);
+    let fo = common::ready_pickup_order(&s, &token, 1, "TM-SMS").await.to_string();
     let code = s.pickup_code_for(&fo).await;
     let stored = |s: &TestServer| {
         let storage = s.storage.clone();

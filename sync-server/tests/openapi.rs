@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{batch, order, Reply, TestServer, ADMIN};
+use common::{batch, order, replaced, string_leaves, Reply, TestServer, ADMIN};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
@@ -602,36 +602,6 @@ async fn send_json(
 ) -> Reply {
     let bytes = body.map(|b| serde_json::to_vec(&b).unwrap()).unwrap_or_default();
     s.raw(method, path, token, "application/json", bytes).await
-}
-
-/// Every string leaf of `v` as a JSON path (`a.b[0].c`) with its value.
-fn string_leaves(v: &Value, at: String, out: &mut Vec<(String, String)>) {
-    match v {
-        Value::String(s) => out.push((at, s.clone())),
-        Value::Array(a) => a.iter().enumerate().for_each(|(i, x)| string_leaves(x, format!("{at}[{i}]"), out)),
-        Value::Object(o) => o
-            .iter()
-            .for_each(|(k, x)| string_leaves(x, if at.is_empty() { k.clone() } else { format!("{at}.{k}") }, out)),
-        _ => {}
-    }
-}
-
-/// `v` with the string at `path` replaced.
-fn replaced(v: &Value, path: &str, new: &str) -> Value {
-    let mut v = v.clone();
-    let mut cur = &mut v;
-    for part in path.split('.') {
-        let (key, indices) = match part.find('[') {
-            Some(i) => (&part[..i], &part[i..]),
-            None => (part, ""),
-        };
-        cur = &mut cur[key];
-        for idx in indices.split(['[', ']']).filter(|s| !s.is_empty()) {
-            cur = &mut cur[idx.parse::<usize>().unwrap()];
-        }
-    }
-    *cur = json!(new);
-    v
 }
 
 /// Refusal codes that come from a text rule, not from what the text names.

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{batch, order, TestServer, ADMIN};
+use common::{batch, order, replaced, string_leaves, TestServer, ADMIN};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use shared::protocol::{PushRequest, PROTOCOL_VERSION};
@@ -15,36 +15,6 @@ use sync_server::service::{self, ErrorKind};
 /// Control characters to slip into fields: (name, character, percent-encoded).
 const BAD: &[(&str, &str, &str)] =
     &[("NUL", "\u{0}", "%00"), ("ESC", "\u{1b}", "%1B"), ("line feed", "\n", "%0A"), ("C1 NEL", "\u{85}", "%C2%85")];
-
-/// Every string leaf of `v` as a JSON path (`a.b[0].c`) with its value.
-fn string_leaves(v: &Value, at: String, out: &mut Vec<(String, String)>) {
-    match v {
-        Value::String(s) => out.push((at, s.clone())),
-        Value::Array(a) => a.iter().enumerate().for_each(|(i, x)| string_leaves(x, format!("{at}[{i}]"), out)),
-        Value::Object(o) => o
-            .iter()
-            .for_each(|(k, x)| string_leaves(x, if at.is_empty() { k.clone() } else { format!("{at}.{k}") }, out)),
-        _ => {}
-    }
-}
-
-/// `v` with the string at `path` replaced.
-fn replaced(v: &Value, path: &str, new: &str) -> Value {
-    let mut v = v.clone();
-    let mut cur = &mut v;
-    for part in path.split('.') {
-        let (key, indices) = match part.find('[') {
-            Some(i) => (&part[..i], &part[i..]),
-            None => (part, ""),
-        };
-        cur = &mut cur[key];
-        for idx in indices.split(['[', ']']).filter(|s| !s.is_empty()) {
-            cur = &mut cur[idx.parse::<usize>().unwrap()];
-        }
-    }
-    *cur = json!(new);
-    v
-}
 
 /// The middle of `s` with `bad` in it (or just `bad` for an empty string).
 fn spiked(s: &str, bad: &str) -> String {
