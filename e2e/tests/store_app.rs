@@ -136,6 +136,30 @@ async fn fulfillment_state(hq: &SyncServer, order: Uuid) -> e2e::Result<String> 
     Ok(o.fulfillment_orders[0].state.as_str().to_string())
 }
 
+/// Writes a resolved conflict and an open rejection into the app's inbox.
+fn seed_inbox(data: &std::path::Path) {
+    let conn = rusqlite::Connection::open(data.join("replica.sqlite")).expect("the app's replica");
+    conn.busy_timeout(Duration::from_secs(5)).expect("busy timeout");
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_millis() as i64;
+    conn.execute(
+        "INSERT INTO inbox (op_id, kind, status, code, message, created_ms, resolved_ms, resolution_note)
+         VALUES (?1, 'HandOver', 'conflict', 'handed_over_after_cancel', ?2, ?3, ?4, ?5)",
+        rusqlite::params![
+            Uuid::now_v7().to_string(),
+            "the order was cancelled at HQ before you handed it over; HQ has been told to follow up",
+            now - 3_600_000,
+            now - 600_000,
+            "已联系顾客，订单改为已交付 / customer contacted, order closed"
+        ],
+    )
+    .expect("a resolved conflict");
+    conn.execute(
+        "INSERT INTO inbox (op_id, kind, status, code, message, created_ms) VALUES (?1, 'AcceptFulfillment', 'rejected', 'illegal_transition', ?2, ?3)",
+        rusqlite::params![Uuid::now_v7().to_string(), "cannot accept this order: it was cancelled at HQ", now - 60_000],
+    )
+    .expect("a rejection");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bopis_online_and_offline_through_the_real_app() -> e2e::Result<()> {
     let mut hq = SyncServer::start(Seed::Demo).await?;
@@ -146,7 +170,7 @@ async fn bopis_online_and_offline_through_the_real_app() -> e2e::Result<()> {
     assert!(in_stock.len() >= 3, "the demo store stocks SKUs");
     let data = tempfile::tempdir().expect("temp dir");
     let app = App::launch(AppOptions::store_app()?.env("STORE_APP_DATA_DIR", data.path())).await?;
-    let result = scenario(&app, &mut hq, &barcodes, &in_stock).await;
+    let result = scenario(&app, &mut hq, &barcodes, &in_stock, data.path()).await;
     if result.is_err() {
         screens::save_failure(&app, "store-app-failure").await;
         eprintln!("--- app log ---\n{}\n--- server log ---\n{}", app.log_tail(40), hq.log_tail(40));
@@ -160,6 +184,7 @@ async fn scenario(
     hq: &mut SyncServer,
     barcodes: &HashMap<String, String>,
     in_stock: &[String],
+    data: &std::path::Path,
 ) -> e2e::Result<()> {
     // Enrollment.
     screen_is(app, "enroll").await?;
@@ -219,9 +244,14 @@ async fn scenario(
     })
     .await?;
 
-    // The other screens.
+    // The other screens. The inbox is shown with one item of each kind: how the server's
+    // rejections, conflicts and HQ's resolutions reach it is tested with the device engine in
+    // tests/tests/inbox.rs; here they are written into the app's replica for the picture.
+    seed_inbox(data);
     click(app, "#tile-inbox").await?;
     screen_is(app, "inbox").await?;
+    app.wait_for(".badge.resolved").await?;
+    text_of(app, ".resolution", "已联系顾客").await?;
     shoot(app, "11-inbox").await?;
     click(app, "#back").await?;
     click(app, "#tile-settings").await?;

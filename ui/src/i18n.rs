@@ -239,6 +239,20 @@ pub fn inbox_code_text(lang: Lang, code: &str) -> String {
         "cancelled" => lang.pick("订单已被取消", "The order was cancelled"),
         "insufficient_stock" => lang.pick("库存不足", "Not enough stock"),
         "not_found" => lang.pick("总部找不到相关记录", "HQ has no such record"),
+        "handed_over_after_cancel" => lang.pick(
+            "交付时订单已被总部取消或改派，总部将跟进",
+            "The order was cancelled or rerouted at HQ before the hand-over; HQ will follow up",
+        ),
+        "handed_over_early" => {
+            lang.pick("交付时订单尚未备妥，总部将核对", "The order was handed over before it was ready; HQ will check")
+        }
+        "unknown_staff" => lang.pick(
+            "操作人员不是本店在职员工，总部将核对",
+            "The staff member is not active at this store; HQ will check",
+        ),
+        "stock_moved_during_count" | "count_below_reserved" => {
+            lang.pick("盘点数量与系统不符，总部将核对", "The count differs from the system; HQ will check")
+        }
         "unverified_handover" => {
             lang.pick("交付未经核验，总部将跟进", "The hand-over was not verified; HQ will follow up")
         }

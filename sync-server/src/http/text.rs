@@ -5,12 +5,12 @@
 //! the parameter or the JSON path of the field; the rules are [`shared::text`]'s. Lengths
 //! and other per-field rules stay with the services, which know the fields.
 
-use super::error::{body_timeout, error_response, is_body_timeout};
+use super::error::{body_timeout, error_response, is_body_timeout, is_json};
 use super::{ADJUSTMENT_BODY_LIMIT, BODY_LIMIT, IMPORT_BODY_LIMIT, PUSH_BODY_LIMIT};
 use crate::service::text::first_bad_string;
 use axum::body::Body;
 use axum::extract::{FromRequestParts, MatchedPath, RawPathParams, Request};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
 use bytes::{Bytes, BytesMut};
@@ -36,18 +36,6 @@ fn form_pairs(query: &str) -> Vec<(String, String)> {
     )
     .map(|q| q.0)
     .unwrap_or_default()
-}
-
-fn is_json(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .map(|m| {
-            let m = m.trim().to_ascii_lowercase();
-            m == "application/json" || (m.starts_with("application/") && m.ends_with("+json"))
-        })
-        .unwrap_or(false)
 }
 
 /// The body limit of a route (as set in [`super::router`]).

@@ -46,10 +46,12 @@ pub fn InboxScreen() -> impl IntoView {
                     view! {
                         <li class="card inbox-item" class:unread=!item.read data-inbox-id=id>
                             <div class="row">
-                                <span class=if conflict { "badge conflict" } else { "badge rejected" }>
-                                    {move || if conflict { ctx.t(K::Conflict) } else { ctx.t(K::Refused) }}
+                                <span class="badges">
+                                    <span class=if conflict { "badge conflict" } else { "badge rejected" }>
+                                        {move || if conflict { ctx.t(K::Conflict) } else { ctx.t(K::Refused) }}
+                                    </span>
+                                    {resolved.map(|_| view! { <span class="badge resolved">{move || ctx.t(K::Resolved)}</span> })}
                                 </span>
-                                {resolved.map(|_| view! { <span class="badge resolved">{move || ctx.t(K::Resolved)}</span> })}
                                 <span class="sub">{move || time_text(created, ctx.lang.get())}</span>
                             </div>
                             <p><strong>{move || inbox_code_text(ctx.lang.get(), &code)}</strong></p>
