@@ -9,5 +9,5 @@ pub mod token;
 
 pub use error::{ReplicaError, Result};
 pub use local::{Enrollment, InboxItem, Replica, SkuView, StaffMember, TaskCounts};
-pub use sync::{SyncEngine, SyncReport, SyncStatus};
+pub use sync::{Clock, Connector, Failure, SyncEngine, SyncReport, SyncStatus, SystemClock, Transport};
 pub use token::{FileTokenStore, TokenStore};

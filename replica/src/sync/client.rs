@@ -1,11 +1,13 @@
-//! HTTP calls to the sync server, with every failure turned into a [`ReplicaError`].
+//! The production [`Transport`]: the sync server's HTTP API over reqwest, with every failure
+//! sorted into a [`Failure`] (status and error body, `Retry-After`, unreadable answers).
 
-use crate::error::{ReplicaError, Result};
+use super::transport::{Connector, Events, Failure, ServerEvent, Transport};
+use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 use shared::api_error::ApiErrorBody;
 use shared::protocol::{
     AvailabilityPage, EnrollRequest, EnrollResponse, PullResponse, PushRequest, PushResponse, ResolutionPage,
-    PROTOCOL_VERSION,
+    PROTOCOL_VERSION, SSE_EVENT_CHANGED,
 };
 use std::time::Duration;
 
@@ -14,6 +16,19 @@ pub const PULL_PAGE: u32 = 1000;
 /// Most ops sent per push.
 pub const PUSH_BATCH: usize = 200;
 
+/// Opens an HTTP [`Client`] per round: a fresh connection pool each time, so a round never
+/// reuses a connection to wherever the server used to be.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct HttpConnector;
+
+impl Connector for HttpConnector {
+    type Transport = Client;
+
+    fn connect(&self, server_url: &str) -> Result<Client, Failure> {
+        Client::new(server_url)
+    }
+}
+
 /// A client for one server.
 #[derive(Clone)]
 pub struct Client {
@@ -21,14 +36,18 @@ pub struct Client {
     base: String,
 }
 
+fn network(e: reqwest::Error) -> Failure {
+    Failure::Network { message: e.to_string() }
+}
+
 impl Client {
     /// A client for `base` (e.g. `http://10.0.0.5:8080`).
-    pub fn new(base: &str) -> Result<Client> {
+    pub fn new(base: &str) -> Result<Client, Failure> {
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(60))
             .build()
-            .map_err(|e| ReplicaError::Offline { message: e.to_string() })?;
+            .map_err(network)?;
         Ok(Client { http, base: base.trim_end_matches('/').to_string() })
     }
 
@@ -37,60 +56,45 @@ impl Client {
         &self.base
     }
 
-    /// The underlying HTTP client (for the events stream).
-    pub fn http(&self) -> &reqwest::Client {
-        &self.http
+    async fn send<T: DeserializeOwned>(&self, req: reqwest::RequestBuilder) -> Result<T, Failure> {
+        let resp = req.send().await.map_err(network)?;
+        let body = self.check(resp).await?.bytes().await.map_err(network)?;
+        serde_json::from_slice(&body).map_err(|e| Failure::Corrupt { message: e.to_string() })
     }
 
-    async fn send<T: DeserializeOwned>(&self, req: reqwest::RequestBuilder) -> Result<T> {
-        let resp = req.send().await.map_err(|e| ReplicaError::Offline { message: e.to_string() })?;
+    /// The response if it is a success; its failure otherwise.
+    async fn check(&self, resp: reqwest::Response) -> Result<reqwest::Response, Failure> {
         let status = resp.status();
-        let body = resp.bytes().await.map_err(|e| ReplicaError::Offline { message: e.to_string() })?;
         if status.is_success() {
-            return serde_json::from_slice(&body).map_err(|e| ReplicaError::CorruptResponse { message: e.to_string() });
+            return Ok(resp);
         }
+        let retry_after = resp
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| parse_retry_after(v, chrono::Utc::now()));
+        let body = resp.bytes().await.map_err(network)?;
         let (code, message) = match serde_json::from_slice::<ApiErrorBody>(&body) {
             Ok(b) => (b.error.code, b.error.message),
             Err(_) => ("unknown".to_string(), String::from_utf8_lossy(&body).chars().take(200).collect()),
         };
-        Err(match (status.as_u16(), code.as_str()) {
-            (401, "device_revoked" | "invalid_token") => ReplicaError::Revoked,
-            (400, "unsupported_protocol_version") => ReplicaError::IncompatibleServer { message },
-            (404, "unknown") => {
-                ReplicaError::IncompatibleServer { message: format!("no sync API at {} (HTTP 404)", self.base) }
-            }
-            (s, _) => ReplicaError::Server { status: s, code, message },
-        })
-    }
-
-    /// Exchanges a one-time enrollment code for a device token.
-    pub async fn enroll(&self, code: &str, device_name: &str) -> Result<EnrollResponse> {
-        let req = EnrollRequest {
-            code: code.to_string(),
-            device_name: device_name.to_string(),
-            protocol_version: PROTOCOL_VERSION,
-        };
-        let r: EnrollResponse = self.send(self.http.post(format!("{}/api/v1/enroll", self.base)).json(&req)).await?;
-        if r.protocol_version != PROTOCOL_VERSION {
-            return Err(ReplicaError::IncompatibleServer {
-                message: format!("server protocol v{}, app v{PROTOCOL_VERSION}", r.protocol_version),
-            });
+        if status.as_u16() == 404 && code == "unknown" {
+            return Err(Failure::Incompatible { message: format!("no sync API at {} (HTTP 404)", self.base) });
         }
-        Ok(r)
+        Err(Failure::from_answer(status.as_u16(), code, message, retry_after))
+    }
+}
+
+impl Transport for Client {
+    async fn enroll(&self, req: &EnrollRequest) -> Result<EnrollResponse, Failure> {
+        self.send(self.http.post(format!("{}/api/v1/enroll", self.base)).json(req)).await
     }
 
-    /// Pushes a batch.
-    pub async fn push(&self, token: &str, req: &PushRequest) -> Result<PushResponse> {
-        let r: PushResponse =
-            self.send(self.http.post(format!("{}/api/v1/sync/push", self.base)).bearer_auth(token).json(req)).await?;
-        if r.results.len() != req.ops.len() || r.results.iter().zip(&req.ops).any(|(a, b)| a.op_id != b.op_id) {
-            return Err(ReplicaError::CorruptResponse { message: "push results do not match the ops sent".into() });
-        }
-        Ok(r)
+    async fn push(&self, token: &str, req: &PushRequest) -> Result<PushResponse, Failure> {
+        self.send(self.http.post(format!("{}/api/v1/sync/push", self.base)).bearer_auth(token).json(req)).await
     }
 
-    /// Pulls one page.
-    pub async fn pull(&self, token: &str, cursor: &str) -> Result<PullResponse> {
+    async fn pull(&self, token: &str, cursor: &str) -> Result<PullResponse, Failure> {
         let url = format!("{}/api/v1/sync/pull", self.base);
         let (limit, version) = (PULL_PAGE.to_string(), PROTOCOL_VERSION.to_string());
         let query = [("cursor", cursor), ("limit", limit.as_str()), ("protocol_version", version.as_str())];
@@ -98,22 +102,150 @@ impl Client {
         let page: serde_json::Value = self.send(self.http.get(url).query(&query).bearer_auth(token)).await?;
         let server_version = page.get("protocol_version").and_then(|v| v.as_u64());
         if server_version != Some(PROTOCOL_VERSION as u64) {
-            return Err(ReplicaError::IncompatibleServer {
+            return Err(Failure::Incompatible {
                 message: format!("server protocol {server_version:?}, app v{PROTOCOL_VERSION}"),
             });
         }
-        serde_json::from_value(page).map_err(|e| ReplicaError::CorruptResponse { message: e.to_string() })
+        serde_json::from_value(page).map_err(|e| Failure::Corrupt { message: e.to_string() })
     }
 
-    /// One page of HQ's resolutions of this store's conflicts.
-    pub async fn resolutions(&self, token: &str, after: &str) -> Result<ResolutionPage> {
+    async fn availability(&self, token: &str, after: &str) -> Result<AvailabilityPage, Failure> {
+        let url = format!("{}/api/v1/sync/availability", self.base);
+        self.send(self.http.get(url).query(&[("after", after)]).bearer_auth(token)).await
+    }
+
+    async fn resolutions(&self, token: &str, after: &str) -> Result<ResolutionPage, Failure> {
         let url = format!("{}/api/v1/sync/resolutions", self.base);
         self.send(self.http.get(url).query(&[("after", after)]).bearer_auth(token)).await
     }
 
-    /// One page of the network availability snapshot.
-    pub async fn availability(&self, token: &str, after: &str) -> Result<AvailabilityPage> {
-        let url = format!("{}/api/v1/sync/availability", self.base);
-        self.send(self.http.get(url).query(&[("after", after)]).bearer_auth(token)).await
+    async fn events(&self, token: &str) -> Result<Events, Failure> {
+        let url = format!("{}/api/v1/sync/events", self.base);
+        let resp = self
+            .http
+            .get(url)
+            .bearer_auth(token)
+            .timeout(Duration::from_secs(24 * 3600))
+            .send()
+            .await
+            .map_err(network)?;
+        let bytes = self.check(resp).await?.bytes_stream();
+        // Ends at the first read error, like the connection.
+        let stream = futures_util::stream::unfold((bytes, EventParser::default(), 0usize), |state| async move {
+            let (mut bytes, mut parser, mut ready) = state;
+            while ready == 0 {
+                match bytes.next().await {
+                    Some(Ok(chunk)) => ready = parser.feed(&chunk),
+                    _ => return None,
+                }
+            }
+            Some((ServerEvent::Changed, (bytes, parser, ready - 1)))
+        });
+        Ok(stream.boxed())
+    }
+}
+
+/// `Retry-After` as delta-seconds or an HTTP date (a date in the past is no wait).
+pub fn parse_retry_after(value: &str, now: chrono::DateTime<chrono::Utc>) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    Some((at.to_utc() - now).to_std().unwrap_or(Duration::ZERO))
+}
+
+/// Reads a server-sent-events stream line by line, whatever the chunking, and counts the
+/// `changed` events (keep-alive comments and data lines are skipped).
+#[derive(Debug, Default)]
+pub struct EventParser {
+    line: Vec<u8>,
+}
+
+impl EventParser {
+    /// Feeds a chunk; returns how many `changed` events it completed.
+    pub fn feed(&mut self, chunk: &[u8]) -> usize {
+        let mut changed = 0;
+        for &b in chunk {
+            if b != b'\n' {
+                self.line.push(b);
+                continue;
+            }
+            let line = String::from_utf8_lossy(&self.line);
+            let line = line.trim_end_matches('\r');
+            if let Some(name) = line.strip_prefix("event:") {
+                changed += usize::from(name.trim_start() == SSE_EVENT_CHANGED);
+            }
+            self.line.clear();
+        }
+        changed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ReplicaError;
+    use chrono::TimeZone;
+
+    #[test]
+    fn retry_after_reads_seconds_and_http_dates() {
+        let now = chrono::Utc.with_ymd_and_hms(2015, 10, 21, 7, 28, 0).unwrap();
+        assert_eq!(parse_retry_after("2", now), Some(Duration::from_secs(2)));
+        assert_eq!(parse_retry_after(" 120 ", now), Some(Duration::from_secs(120)));
+        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:30 GMT", now), Some(Duration::from_secs(30)));
+        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:27:00 GMT", now), Some(Duration::ZERO));
+        assert_eq!(parse_retry_after("soon", now), None);
+        assert_eq!(parse_retry_after("-1", now), None);
+    }
+
+    #[test]
+    fn events_are_counted_whatever_the_chunking() {
+        let stream =
+            b": keep-alive\n\nevent: changed\ndata: pull\n\nevent:changed\r\ndata: pull\r\n\r\nevent: other\n\n";
+        for split in 0..stream.len() {
+            let mut p = EventParser::default();
+            let n = p.feed(&stream[..split]) + p.feed(&stream[split..]);
+            assert_eq!(n, 2, "split at {split}");
+        }
+        let mut p = EventParser::default();
+        assert_eq!(p.feed(b"data: event: changed\n"), 0, "only an event line names the event");
+    }
+
+    #[test]
+    fn error_answers_sort_as_before_for_the_app() {
+        let sorted = |status: u16, code: &str| {
+            ReplicaError::from(Failure::from_answer(status, code.into(), "m".into(), Some(Duration::from_secs(2))))
+        };
+        assert_eq!(sorted(401, "device_revoked"), ReplicaError::Revoked);
+        assert_eq!(sorted(401, "invalid_token"), ReplicaError::Revoked);
+        assert_eq!(
+            sorted(400, "unsupported_protocol_version"),
+            ReplicaError::IncompatibleServer { message: "m".into() }
+        );
+        for (status, code) in [
+            (401, "missing_token"),
+            (403, "forbidden"),
+            (409, "cursor_ahead"),
+            (422, "invalid_field"),
+            (429, "rate_limited"),
+        ]
+        .into_iter()
+        .chain([
+            (503, "unavailable"),
+            (500, "internal"),
+            (502, "unknown"),
+            (404, "not_found"),
+            (413, "too_large"),
+        ]) {
+            assert_eq!(
+                sorted(status, code),
+                ReplicaError::Server { status, code: code.into(), message: "m".into() },
+                "{status} {code}"
+            );
+        }
+        let busy = Failure::from_answer(503, "unavailable".into(), String::new(), Some(Duration::from_secs(2)));
+        assert_eq!(busy.retry_after(), Some(Duration::from_secs(2)));
+        assert!(matches!(Failure::from_answer(502, "x".into(), String::new(), None), Failure::ServerError { .. }));
     }
 }
