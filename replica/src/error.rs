@@ -1,6 +1,8 @@
 //! Device-side errors. Each has a stable code the UI translates and a message in English.
 
 use serde::Serialize;
+use shared::app::InputField;
+use shared::input::InputError;
 
 /// What can go wrong on the device.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize)]
@@ -45,6 +47,20 @@ pub enum ReplicaError {
     /// A scan while picking was not counted.
     #[error("{0}")]
     PickScan(shared::pick::PickScanError),
+    /// An ID check confirmed by someone who is not an active manager of the store.
+    #[error("{staff_id} is not a manager; a manager must confirm the ID check")]
+    NotManager {
+        /// Who was named as the manager.
+        staff_id: String,
+    },
+    /// Input that breaks a rule of [`shared::input`] (a reject reason, an ID-check note).
+    #[error("{message}")]
+    InvalidInput {
+        /// Which field.
+        field: InputField,
+        /// What is wrong, in English.
+        message: String,
+    },
 }
 
 impl ReplicaError {
@@ -64,6 +80,8 @@ impl ReplicaError {
             ReplicaError::WrongPickupCode { .. } => "wrong_pickup_code",
             ReplicaError::LockedOut { .. } => "locked_out",
             ReplicaError::PickScan(_) => "pick_scan",
+            ReplicaError::NotManager { .. } => "not_manager",
+            ReplicaError::InvalidInput { .. } => "invalid_input",
         }
     }
 
@@ -79,6 +97,12 @@ impl ReplicaError {
             ReplicaError::Server { status, .. } => *status >= 500 || *status == 429,
             _ => false,
         }
+    }
+}
+
+impl From<InputError> for ReplicaError {
+    fn from(e: InputError) -> Self {
+        ReplicaError::InvalidInput { field: e.field(), message: e.to_string() }
     }
 }
 

@@ -6,11 +6,14 @@ use serde::{Deserialize, Serialize};
 
 /// A style (款): the product a customer recognises, in several colours and sizes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Style {
     /// Style code, e.g. `ST-2026-0001`.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 64))]
     pub code: String,
     /// Display name.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
     pub name: String,
     /// Category, e.g. `running-shoes`.
     pub category: String,
@@ -20,9 +23,11 @@ pub struct Style {
 
 /// A stock-keeping unit: one colour and size of a style, with its barcode.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Sku {
     /// SKU code, unique in the brand.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 64))]
     pub code: String,
     /// The style this SKU belongs to.
     pub style_code: String,
@@ -39,6 +44,7 @@ pub struct Sku {
 /// A bundle (组合商品): a kit SKU made of component SKUs. Its availability is the minimum
 /// over components of `available / qty`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Bundle {
     /// The kit's own SKU code.
@@ -49,6 +55,7 @@ pub struct Bundle {
 
 /// One component of a [`Bundle`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct BundleComponent {
     /// Component SKU code.

@@ -3,8 +3,12 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// A valid EAN-13 barcode: 13 ASCII digits whose last digit is the check digit.
+/// A valid EAN-13 barcode: 13 ASCII digits whose last digit is the check digit (weights
+/// 1,3,1,3… over the first 12 digits; check = (10 − sum mod 10) mod 10). A wrong check digit
+/// does not deserialise (the API answers 422).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(pattern = "^[0-9]{13}$", examples("6901234567892")))]
 #[serde(try_from = "String", into = "String")]
 pub struct Ean13(String);
 

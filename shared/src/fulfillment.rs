@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// How the customer gets the goods.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum FulfillmentKind {
     /// Parcel shipped to the customer (门店发货 when from a store).
@@ -35,8 +36,10 @@ impl FulfillmentKind {
     }
 }
 
-/// Where a fulfillment order is in its life.
+/// Where a fulfillment order is in its life. picked_up, delivered, rejected and cancelled are
+/// terminal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum FulfillmentState {
     /// Routed to a node, waiting for the node to accept.

@@ -7,8 +7,10 @@ use crate::stock::Quality;
 use crate::Qty;
 use serde::{Deserialize, Serialize};
 
-/// Everything an import may carry; each part is optional.
+/// Master data and stock from HQ's ERP; each part is optional. The whole import is applied in
+/// one transaction, or nothing of it when any row is invalid; at most 200000 rows.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ImportBundle {
     /// Nodes to create or update.
@@ -34,6 +36,7 @@ pub struct ImportBundle {
 /// Sets on-hand (and safety stock) of one SKU at one node; the server records the
 /// difference as a stock movement.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct StockLevelInput {
     /// Node code.
@@ -44,23 +47,28 @@ pub struct StockLevelInput {
     pub quality: Quality,
     /// On-hand to set.
     pub on_hand: crate::Count,
-    /// Safety stock to keep back.
+    /// Safety stock (安全库存) to keep back from channels; unchanged when absent or null.
     #[serde(default)]
     pub safety: Option<crate::Count>,
 }
 
 /// An ERP stock adjustment batch, idempotent by `batch_id`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct StockAdjustmentBatch {
-    /// The ERP's id for this batch; a replay with the same id changes nothing.
+    /// The ERP's id for this batch; a replay with the same id and lines changes nothing, with
+    /// other lines it is refused (409 batch_id_reused).
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 100))]
     pub batch_id: String,
-    /// Adjustments.
+    /// Adjustments, 1 to 10000.
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 10000))]
     pub lines: Vec<StockAdjustment>,
 }
 
 /// Adds or removes units at a node.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct StockAdjustment {
     /// Node code.
@@ -69,17 +77,21 @@ pub struct StockAdjustment {
     pub sku_code: String,
     /// Stock layer.
     pub quality: Quality,
-    /// Units added (positive) or removed (negative), not zero.
+    /// Units added (positive) or removed (negative); not zero, at most 100000 either way.
+    #[cfg_attr(feature = "openapi", schema(minimum = -100000, maximum = 100000))]
     pub delta: i64,
     /// Why, for the ledger.
+    #[cfg_attr(feature = "openapi", schema(max_length = 200))]
     pub note: String,
 }
 
-/// A stock hold by a channel (预占), e.g. while a customer pays.
+/// A stock hold by a channel (预占), e.g. while a customer pays. Idempotent by `reference`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ReservationRequest {
     /// The caller's idempotency key: the same key returns the same reservation.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 100))]
     pub reference: String,
     /// Node to reserve at.
     pub node_code: String,

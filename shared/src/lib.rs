@@ -4,6 +4,7 @@
 //! the device engine and the sync server all speak the same types. Randomness is always
 //! passed in by the caller (see [`pickup`]) so the rules stay deterministic and testable.
 
+pub mod admin;
 pub mod api_error;
 pub mod app;
 pub mod approval;
@@ -11,6 +12,7 @@ pub mod catalogue;
 pub mod ean13;
 pub mod fulfillment;
 pub mod import;
+pub mod input;
 pub mod money;
 pub mod node;
 pub mod order;
@@ -19,6 +21,7 @@ pub mod pickup;
 pub mod protocol;
 pub mod quantity;
 pub mod routing;
+pub mod rules;
 pub mod scan;
 pub mod secret;
 pub mod staff;

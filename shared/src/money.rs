@@ -3,8 +3,10 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// An amount of money in fen (1 yuan = 100 fen). Negative amounts are refunds or reversals.
+/// An amount of money in integer fen (分): 1 yuan = 100 fen, e.g. 59900 is ¥599.00; never a
+/// float. Negative amounts are refunds or reversals.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct Fen(pub i64);
 

@@ -2,8 +2,10 @@
 
 use serde::{Deserialize, Serialize};
 
-/// What kind of node holds the stock.
+/// What kind of node holds the stock: warehouses of several kinds, or direct and franchise
+/// stores (devices enrol only at stores).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum NodeKind {
     /// Central warehouse (总仓).
@@ -57,13 +59,17 @@ const ALL_NODE_KINDS: [NodeKind; 7] = [
     NodeKind::FrontWarehouse,
 ];
 
-/// A point on the map in decimal degrees (WGS-84).
+/// A point on the map in decimal degrees (WGS-84). The API refuses coordinates off the globe
+/// (422 invalid_location).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct GeoPoint {
     /// Latitude, -90..=90.
+    #[cfg_attr(feature = "openapi", schema(minimum = -90, maximum = 90))]
     pub lat: f64,
     /// Longitude, -180..=180.
+    #[cfg_attr(feature = "openapi", schema(minimum = -180, maximum = 180))]
     pub lon: f64,
 }
 
@@ -86,6 +92,7 @@ impl GeoPoint {
 
 /// What a node can do for an order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Capabilities {
     /// Ships parcels to customers.
@@ -96,13 +103,16 @@ pub struct Capabilities {
     pub same_city: bool,
 }
 
-/// A fulfilment node.
+/// A fulfilment node (履约节点): a warehouse or a store.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Node {
     /// Node code, e.g. `SH-XTD` for a Shanghai store.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 32))]
     pub code: String,
     /// Display name.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
     pub name: String,
     /// Kind of node.
     pub kind: NodeKind,

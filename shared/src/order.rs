@@ -7,8 +7,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-/// Where an order came from.
+/// Where an order came from; `store` is an endless-aisle order placed by an associate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
     /// Tmall (天猫).
@@ -45,22 +46,27 @@ impl Channel {
 
 /// The customer as far as fulfilment needs to know.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Customer {
     /// Name on the order.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 100))]
     pub name: String,
     /// Mobile number for notifications.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 32))]
     pub phone: String,
     /// Delivery address (empty for pickup).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 500, default = ""))]
     pub address: String,
-    /// Where to deliver; required for ship and same-city routing.
+    /// Where to deliver; required for ship and same-city routing (422 location_required).
     #[serde(default)]
     pub location: Option<GeoPoint>,
 }
 
 /// One line of a channel order as it arrives.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct OrderLineInput {
     /// SKU code.
@@ -71,33 +77,40 @@ pub struct OrderLineInput {
     pub unit_price: Fen,
     /// Discount on the whole line in fen (promotions, coupons prorated by the channel).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(default = 0))]
     pub discount: Fen,
 }
 
-/// A channel order sent to the intake API. Idempotent by `(channel, channel_order_id)`.
+/// A channel order sent to the intake API. Idempotent by `(channel, channel_order_id)`: the
+/// same content returns the same order, different content is refused (409 order_conflict).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ChannelOrderInput {
     /// Selling channel.
     pub channel: Channel,
     /// The channel's own order number.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 64))]
     pub channel_order_id: String,
     /// How the customer gets the goods.
     pub fulfillment: FulfillmentKind,
     /// The customer.
     pub customer: Customer,
-    /// For pickup orders: the store the customer chose.
+    /// For pickup orders (required there): the store the customer chose; it must offer
+    /// pickup.
     #[serde(default)]
     pub pickup_store: Option<String>,
     /// Associate credited with the sale, if any.
     #[serde(default)]
     pub associate_id: Option<String>,
     /// Lines, at least one.
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 100))]
     pub lines: Vec<OrderLineInput>,
 }
 
 /// Lifecycle of the whole order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum OrderStatus {
     /// Every line is routed to a node.
@@ -131,6 +144,7 @@ impl OrderStatus {
 
 /// An order line as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OrderLine {
     /// 1-based line number.
     pub line_no: u32,
@@ -150,6 +164,7 @@ pub struct OrderLine {
 
 /// An order with its fulfillment orders.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Order {
     /// Order id.
     pub id: Uuid,
@@ -173,6 +188,7 @@ pub struct Order {
 
 /// One line of a fulfillment order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FulfillmentLine {
     /// 1-based line number within the fulfillment order.
     pub line_no: u32,
@@ -181,11 +197,13 @@ pub struct FulfillmentLine {
     /// Units to fulfil.
     pub qty: i64,
     /// Units picked (after confirm pick).
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub picked_qty: Option<i64>,
 }
 
 /// Pickup-code data a device needs to verify a code offline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PickupCodeHash {
     /// Salted slow hash of the code.
     pub hash: String,
@@ -195,6 +213,7 @@ pub struct PickupCodeHash {
 
 /// A fulfillment order (履约单): the part of an order one node fulfils.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FulfillmentOrder {
     /// Id.
     pub id: Uuid,
@@ -217,12 +236,16 @@ pub struct FulfillmentOrder {
     /// Lines.
     pub lines: Vec<FulfillmentLine>,
     /// Pickup code hash once ready for pickup.
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub pickup_code: Option<PickupCodeHash>,
     /// Why it was rejected, if it was.
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub reject_reason: Option<String>,
     /// Courier / carrier name.
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub carrier: Option<String>,
     /// Tracking number.
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub tracking_no: Option<String>,
     /// Set when a conflicting fact was recorded and HQ must follow up.
     pub flagged: bool,

@@ -1,17 +1,12 @@
 //! Pickup codes (提货码): issued when a pickup order is ready, verified offline at the counter.
 
+use crate::rules::{DeviceRules, MAX_LOCKOUT_MINUTES};
 use crate::secret::{hash_secret, verify_secret, PICKUP_CODE_ITERATIONS};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 /// Digits in a pickup code.
 pub const CODE_DIGITS: usize = 8;
-/// Wrong codes allowed per order before the counter locks it for [`LOCKOUT_MINUTES`].
-pub const MAX_ATTEMPTS: u32 = 5;
-/// How long an order stays locked after too many wrong codes.
-pub const LOCKOUT_MINUTES: i64 = 15;
-/// Days a pickup code stays valid.
-pub const VALID_DAYS: i64 = 7;
 
 /// A plain pickup code. Exists on the server only long enough to hash it and put it in the
 /// customer-notification outbox; never logged (its `Debug` is redacted).
@@ -148,9 +143,6 @@ impl PickupPass {
     }
 }
 
-/// The longest a lockout gets, however often it repeats.
-pub const MAX_LOCKOUT_MINUTES: i64 = 24 * 60;
-
 /// Counter-side attempt limiting for one order (or one staff member's PIN), kept on the
 /// device across restarts. Each lockout after the first lasts twice as long as the one
 /// before (15 min, 30 min, 1 h, … up to a day), so guessing through the app is slow
@@ -181,8 +173,9 @@ pub enum Attempt {
 }
 
 impl AttemptState {
-    /// Records one attempt at `now_ms`, given whether the code matched and when it expires.
-    pub fn attempt(&mut self, matched: bool, now_ms: i64, expires_ms: i64) -> Attempt {
+    /// Records one attempt at `now_ms`, given whether the code matched and when it expires,
+    /// under the attempt limit and lockout length HQ set.
+    pub fn attempt(&mut self, rules: &DeviceRules, matched: bool, now_ms: i64, expires_ms: i64) -> Attempt {
         if let Some(until) = self.locked_until_ms {
             if now_ms < until {
                 return Attempt::LockedOut { until_ms: until };
@@ -197,14 +190,16 @@ impl AttemptState {
             return Attempt::Verified;
         }
         self.failures += 1;
-        if self.failures >= MAX_ATTEMPTS {
-            let minutes = (LOCKOUT_MINUTES << self.lockouts.min(16)).min(MAX_LOCKOUT_MINUTES);
+        let max_attempts = rules.pickup_max_attempts.max(1);
+        if self.failures >= max_attempts {
+            let first = i64::from(rules.pickup_lockout_minutes.max(1));
+            let minutes = (first << self.lockouts.min(16)).min(MAX_LOCKOUT_MINUTES);
             let until = now_ms + minutes * 60_000;
             self.locked_until_ms = Some(until);
             self.lockouts += 1;
             Attempt::LockedOut { until_ms: until }
         } else {
-            Attempt::Wrong { attempts_left: MAX_ATTEMPTS - self.failures }
+            Attempt::Wrong { attempts_left: max_attempts - self.failures }
         }
     }
 }
@@ -212,6 +207,13 @@ impl AttemptState {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const R: DeviceRules = DeviceRules {
+        return_manager_limit_fen: 200_000,
+        pickup_max_attempts: 5,
+        pickup_lockout_minutes: 15,
+        pickup_code_valid_days: 7,
+    };
 
     #[test]
     fn codes_are_eight_digits_and_verify() {
@@ -260,15 +262,15 @@ mod tests {
     #[test]
     fn locks_out_after_repeated_wrong_codes() {
         let mut s = AttemptState::default();
-        for left in (1..MAX_ATTEMPTS).rev() {
-            assert_eq!(s.attempt(false, 0, 1_000_000_000), Attempt::Wrong { attempts_left: left });
+        for left in (1..R.pickup_max_attempts).rev() {
+            assert_eq!(s.attempt(&R, false, 0, 1_000_000_000), Attempt::Wrong { attempts_left: left });
         }
-        let locked = s.attempt(false, 0, 1_000_000_000);
+        let locked = s.attempt(&R, false, 0, 1_000_000_000);
         assert!(matches!(locked, Attempt::LockedOut { .. }));
         // Even the right code is refused while locked.
-        assert!(matches!(s.attempt(true, 1, 1_000_000_000), Attempt::LockedOut { .. }));
-        assert_eq!(s.attempt(true, LOCKOUT_MINUTES * 60_000, 1_000_000_000), Attempt::Verified);
-        assert_eq!(s.attempt(true, 2_000_000_000, 1_000_000_000), Attempt::Expired);
+        assert!(matches!(s.attempt(&R, true, 1, 1_000_000_000), Attempt::LockedOut { .. }));
+        assert_eq!(s.attempt(&R, true, 15 * 60_000, 1_000_000_000), Attempt::Verified);
+        assert_eq!(s.attempt(&R, true, 2_000_000_000, 1_000_000_000), Attempt::Expired);
     }
 
     #[test]
@@ -277,16 +279,29 @@ mod tests {
         let mut now = 0;
         for minutes in [15, 30, 60, 120, 240, 480, 960, 1440, 1440] {
             let mut last = Attempt::Verified;
-            for _ in 0..MAX_ATTEMPTS {
-                last = s.attempt(false, now, i64::MAX);
+            for _ in 0..R.pickup_max_attempts {
+                last = s.attempt(&R, false, now, i64::MAX);
             }
             assert_eq!(last, Attempt::LockedOut { until_ms: now + minutes * 60_000 });
             now += minutes * 60_000;
         }
-        assert_eq!(s.attempt(true, now, i64::MAX), Attempt::Verified);
-        for _ in 0..MAX_ATTEMPTS - 1 {
-            s.attempt(false, now, i64::MAX);
+        assert_eq!(s.attempt(&R, true, now, i64::MAX), Attempt::Verified);
+        for _ in 0..R.pickup_max_attempts - 1 {
+            s.attempt(&R, false, now, i64::MAX);
         }
-        assert_eq!(s.attempt(false, now, i64::MAX), Attempt::LockedOut { until_ms: now + LOCKOUT_MINUTES * 60_000 });
+        assert_eq!(s.attempt(&R, false, now, i64::MAX), Attempt::LockedOut { until_ms: now + 15 * 60_000 });
+    }
+
+    #[test]
+    fn the_limit_and_lockout_are_the_ones_hq_set() {
+        let rules = DeviceRules { pickup_max_attempts: 3, pickup_lockout_minutes: 40, ..DeviceRules::default() };
+        let mut s = AttemptState::default();
+        assert_eq!(s.attempt(&rules, false, 0, i64::MAX), Attempt::Wrong { attempts_left: 2 });
+        assert_eq!(s.attempt(&rules, false, 0, i64::MAX), Attempt::Wrong { attempts_left: 1 });
+        assert_eq!(s.attempt(&rules, false, 0, i64::MAX), Attempt::LockedOut { until_ms: 40 * 60_000 });
+        for _ in 0..3 {
+            s.attempt(&rules, false, 40 * 60_000, i64::MAX);
+        }
+        assert_eq!(s.locked_until_ms, Some(40 * 60_000 + 80 * 60_000), "the second lockout doubles the first");
     }
 }

@@ -22,18 +22,25 @@ pub const BOOTSTRAP_CURSOR: &str = "0";
 
 /// Exchange a one-time enrollment code for a device credential.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct EnrollRequest {
-    /// The one-time code HQ printed (dashes and case ignored).
+    /// The one-time code HQ printed, e.g. `ABCD-EFGH-JKLM`; dashes, spaces and case are
+    /// ignored, so a code that matches no issued one is 401 invalid_enrollment_code rather
+    /// than a format error.
     pub code: String,
     /// A name for the device, shown to HQ (e.g. "Counter tablet 1").
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 100))]
     pub device_name: String,
-    /// Protocol version the device speaks.
+    /// Protocol version the device speaks; another than the server's is 400
+    /// unsupported_protocol_version.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 1))]
     pub protocol_version: u32,
 }
 
 /// The device credential. The token is shown once; the server keeps only its hash.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EnrollResponse {
     /// Device id.
     pub device_id: Uuid,
@@ -51,24 +58,31 @@ pub struct EnrollResponse {
 
 /// A batch of operations from one device's outbox, in device order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PushRequest {
-    /// Protocol version the device speaks.
+    /// Protocol version the device speaks; another than the server's is 400
+    /// unsupported_protocol_version.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 1))]
     pub protocol_version: u32,
-    /// Operations, strictly increasing `device_seq` with no gaps.
+    /// At most 500 operations, strictly increasing `device_seq` with no gaps.
+    #[cfg_attr(feature = "openapi", schema(max_items = 500))]
     pub ops: Vec<OpEnvelope>,
 }
 
 /// One operation with its identity and context.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct OpEnvelope {
     /// UUIDv7 created on the device; the server applies each op_id once.
     pub op_id: Uuid,
-    /// The device's own sequence number, from 1, without gaps. Orders the ops; the device
-    /// clock does not.
+    /// The device's own sequence number, from 1 to 2^63−1 (422 invalid_sequence otherwise),
+    /// without gaps. Orders the ops; the device clock does not.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 9223372036854775807i64))]
     pub device_seq: u64,
-    /// Staff member who did it.
+    /// Staff member who did it (422 invalid_staff when blank or too long).
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 64))]
     pub staff_id: String,
     /// Device clock when it was done (informational; may be skewed).
     pub device_time: DateTime<Utc>,
@@ -76,28 +90,35 @@ pub struct OpEnvelope {
     pub op: Op,
 }
 
-/// A business operation: an intent or a fact, never a row diff.
+/// A business operation: an intent or a fact, never a row diff. Facts (HandOver, AcceptReturn,
+/// CountStock) are never rejected: conflicts are recorded and flagged for HQ. A text field
+/// that breaks its rule (a blank or too long reason or carrier) rejects the op alone
+/// (invalid_field).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", deny_unknown_fields)]
 pub enum Op {
-    /// The store takes the order.
+    /// The store takes the order (routed → accepted).
     AcceptFulfillment {
         /// Fulfillment order.
         fulfillment_order_id: Uuid,
     },
-    /// The store declines the order; the server reroutes its lines.
+    /// The store declines the order; the server releases its reservations and reroutes its
+    /// lines.
     RejectFulfillment {
         /// Fulfillment order.
         fulfillment_order_id: Uuid,
         /// Why, shown to HQ.
+        #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 500))]
         reason: String,
     },
-    /// An associate starts picking.
+    /// An associate starts picking (accepted → picking).
     StartPick {
         /// Fulfillment order.
         fulfillment_order_id: Uuid,
     },
-    /// Picking done: scanned quantities per line; short lines are rerouted.
+    /// Picking done (→ packed): scanned quantities per line; short lines are released and
+    /// rerouted.
     ConfirmPick {
         /// Fulfillment order.
         fulfillment_order_id: Uuid,
@@ -107,32 +128,37 @@ pub enum Op {
         #[serde(default)]
         shortage_reason: Option<String>,
     },
-    /// A packed pickup order is at the counter; the server issues the pickup code.
+    /// A packed pickup order is at the counter (→ ready_for_pickup); the server issues the
+    /// pickup code and queues its notification to the customer.
     MarkReady {
         /// Fulfillment order.
         fulfillment_order_id: Uuid,
     },
-    /// Fact: the goods were handed to the customer.
+    /// Fact: the goods were handed to the customer (→ picked_up); the reservation is consumed
+    /// as a stock movement. Recorded even when it conflicts, then flagged for HQ.
     HandOver {
         /// Fulfillment order.
         fulfillment_order_id: Uuid,
         /// How the customer was verified.
         verification: HandOverVerification,
     },
-    /// A courier or same-city rider was requested.
+    /// A courier or same-city rider was requested for a packed order (→ awaiting_courier).
     RequestCourier {
         /// Fulfillment order.
         fulfillment_order_id: Uuid,
         /// Courier company or rider service.
+        #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 64))]
         carrier: String,
     },
-    /// The courier collected the parcel.
+    /// The courier collected the parcel (→ dispatched); the reservation is consumed.
     RecordTracking {
         /// Fulfillment order.
         fulfillment_order_id: Uuid,
         /// Courier company.
+        #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 64))]
         carrier: String,
         /// Tracking number.
+        #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 64))]
         tracking_no: String,
     },
     /// Fact: a return was received at this store, for an order from any channel.
@@ -245,6 +271,7 @@ impl Op {
 
 /// Picked quantity of one fulfillment line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PickedLine {
     /// Fulfillment line number.
@@ -255,6 +282,7 @@ pub struct PickedLine {
 
 /// How the customer proved they may collect.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "method", rename_all = "snake_case", deny_unknown_fields)]
 pub enum HandOverVerification {
     /// The customer's pickup code (typed or from their QR), verified on the device.
@@ -277,6 +305,7 @@ pub enum HandOverVerification {
 
 /// Condition of a returned item decides its stock layer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ReturnCondition {
     /// Resaleable: back to sellable stock.
@@ -297,6 +326,7 @@ impl ReturnCondition {
 
 /// One returned line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ReturnLine {
     /// SKU code.
@@ -309,6 +339,7 @@ pub struct ReturnLine {
 
 /// One counted SKU.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CountLine {
     /// SKU code.
@@ -324,6 +355,7 @@ pub struct CountLine {
 
 /// The server's answer to a push: one result per op, in order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PushResponse {
     /// Results in the order of the request.
     pub results: Vec<OpResult>,
@@ -331,6 +363,7 @@ pub struct PushResponse {
 
 /// What happened to one op. A replayed op gets the stored result again.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OpResult {
     /// The op.
     pub op_id: Uuid,
@@ -342,6 +375,7 @@ pub struct OpResult {
 
 /// Outcome of one op.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum OpOutcome {
     /// Applied as asked.
@@ -364,6 +398,7 @@ pub enum OpOutcome {
 
 /// One page of changes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PullResponse {
     /// Protocol version the server speaks.
     pub protocol_version: u32,
@@ -371,16 +406,23 @@ pub struct PullResponse {
     pub cursor: String,
     /// More pages are ready now.
     pub has_more: bool,
-    /// Progress while bootstrapping (`None` once incremental).
+    /// Progress while bootstrapping; null once incremental.
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub bootstrap: Option<BootstrapProgress>,
     /// Current state of every entity that changed, in change order.
     pub changes: Vec<Change>,
     /// Server clock, for the device to show how fresh its data is.
     pub server_time: DateTime<Utc>,
+    /// The rules HQ set that the device applies offline (pickup-code limits, the refund a
+    /// manager must approve); on every page, so a change reaches devices with their next
+    /// pull. Defaults when an older server leaves it out.
+    #[serde(default)]
+    pub rules: crate::rules::DeviceRules,
 }
 
 /// How far a bootstrap has come.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BootstrapProgress {
     /// Records sent so far, this page included.
     pub done: u64,
@@ -390,6 +432,7 @@ pub struct BootstrapProgress {
 
 /// The current state of one entity in the device's scope.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "entity", rename_all = "snake_case")]
 pub enum Change {
     /// A node (all nodes are visible, for endless aisle and transfers).
@@ -408,27 +451,34 @@ pub enum Change {
     Staff(StaffRecord),
 }
 
-/// The store's stock of one SKU and quality.
+/// A node's stock of one SKU and quality (in a pull, the device's store's). Available to
+/// promise to channels is on_hand − reserved − safety − locked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StockRecord {
     /// SKU code.
     pub sku_code: String,
     /// Stock layer.
     pub quality: Quality,
-    /// On-hand.
+    /// Physical units (物理库存): the sum of the stock movement ledger; may fall below reserved
+    /// after physical facts (oversold).
     pub on_hand: i64,
     /// Reserved for fulfillment orders and holds.
     pub reserved: i64,
-    /// Safety stock.
+    /// Safety stock kept back from channels.
     pub safety: i64,
-    /// Locked.
+    /// Units locked for promotions or frozen.
     pub locked: i64,
-    /// The store's lease: units it may promise offline without overselling the pool.
+    /// The store's lease: units of its own shelf it may promise while offline, which no other
+    /// channel can take meanwhile: its safety stock as far as on_hand − reserved − locked holds
+    /// it (the smaller of the two, not below zero). The store itself may also sell its safety
+    /// stock online.
     pub lease: i64,
 }
 
 /// A staff member as the device sees them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StaffRecord {
     /// Staff id.
     pub id: String,
@@ -462,6 +512,7 @@ pub const SSE_EVENT_CHANGED: &str = "changed";
 /// inbox. Served by `GET /api/v1/sync/resolutions`, outside the change log, so apps that do not
 /// ask keep working.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Resolution {
     /// The conflict's id at HQ.
     pub conflict_id: i64,
@@ -477,10 +528,12 @@ pub struct Resolution {
 
 /// A page of resolutions, oldest first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ResolutionPage {
     /// Resolutions after the cursor.
     pub items: Vec<Resolution>,
-    /// Where the next page starts (pass as `after`); absent when this was the last page.
+    /// Where the next page starts (pass as `after`); null when this was the last page.
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub next: Option<String>,
 }
 
@@ -605,6 +658,7 @@ mod qr_tests {
 /// Network availability of one SKU: sellable units free across every node (for endless
 /// aisle: can the brand still sell this size anywhere?).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NetworkAvailability {
     /// SKU code.
     pub sku_code: String,
@@ -614,11 +668,13 @@ pub struct NetworkAvailability {
 
 /// One page of the network availability snapshot.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AvailabilityPage {
     /// When the snapshot was read.
     pub as_of: DateTime<Utc>,
     /// SKUs in code order.
     pub items: Vec<NetworkAvailability>,
-    /// Pass as `after` for the next page; `None` on the last page.
+    /// Pass as `after` for the next page; null on the last page.
+    #[cfg_attr(feature = "openapi", schema(required))]
     pub next: Option<String>,
 }

@@ -6,9 +6,11 @@ use serde::{Deserialize, Serialize};
 /// as a typo or an attack rather than a real shop-floor quantity.
 pub const MAX_QTY: u32 = 100_000;
 
-/// A positive item quantity, `1..=MAX_QTY`. Deserialising zero, a negative number or an
-/// absurd quantity fails with a message that says the allowed range.
+/// A positive item quantity, 1 to [`MAX_QTY`] (100000). Deserialising zero, a negative,
+/// fractional or absurd quantity fails (the API answers 422) with a message that says the
+/// allowed range.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(try_from = "i64", into = "u32")]
 pub struct Qty(u32);
 
@@ -46,8 +48,10 @@ impl From<Qty> for u32 {
     }
 }
 
-/// A count of items that may be zero (a stock count, a picked quantity), `0..=MAX_QTY`.
+/// A count of items that may be zero (a stock count, a picked quantity), 0 to [`MAX_QTY`]
+/// (100000).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(try_from = "i64", into = "u32")]
 pub struct Count(u32);
 

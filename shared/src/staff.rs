@@ -2,8 +2,10 @@
 
 use serde::{Deserialize, Serialize};
 
-/// What a staff member may do.
+/// What a staff member may do: an associate, or a store manager, who may also approve
+/// ID-check hand-overs and large returns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Store associate (导购/店员).
@@ -31,22 +33,23 @@ impl Role {
     }
 }
 
-/// Refunds above this need a manager (fen).
-pub const RETURN_MANAGER_LIMIT_FEN: i64 = 200_000;
-
 /// A staff member as HQ sets them up (the PIN is hashed on arrival and never stored plain).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct StaffInput {
     /// Staff id, e.g. employee number.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 64))]
     pub id: String,
     /// The store they work at.
     pub store_code: String,
     /// Display name.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 100))]
     pub name: String,
     /// Role.
     pub role: Role,
     /// Initial PIN, 4 to 8 digits.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[0-9]{4,8}$"))]
     pub pin: String,
 }
 
@@ -59,9 +62,11 @@ pub fn valid_pin(pin: &str) -> bool {
 /// PIN's length is what an attacker who copied a device's replica must guess through: each
 /// digit HQ requires multiplies that work by ten.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PinPolicy {
     /// Fewest digits a new PIN may have (4 to 8).
+    #[cfg_attr(feature = "openapi", schema(minimum = 4, maximum = 8, examples(6)))]
     pub min_length: u8,
 }
 

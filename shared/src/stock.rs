@@ -6,8 +6,10 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Logical stock layer by quality (逻辑库存).
+/// Logical stock layer by quality (逻辑库存): sellable (正品), or defective (次品: counted, never
+/// sold or reserved).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Quality {
     /// Sellable (正品).

@@ -3,6 +3,8 @@
 
 use replica::ReplicaError;
 use serde::Serialize;
+use shared::app::{CameraReason, InputField};
+use shared::input::InputError;
 
 /// Failures of the app shell itself, beside the replica's.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize)]
@@ -11,25 +13,19 @@ pub enum ShellError {
     /// The action needs a logged-in associate.
     #[error("log in with your PIN first")]
     NotLoggedIn,
-    /// An ID-check hand-over needs a manager's PIN.
-    #[error("{staff_id} is not a manager; a manager must confirm the ID check")]
-    NotManager {
-        /// Who tried.
-        staff_id: String,
-    },
     /// Something typed is not usable.
     #[error("{message}")]
     InvalidInput {
         /// What is wrong, in English.
         message: String,
         /// Which field.
-        field: String,
+        field: InputField,
     },
     /// The camera cannot scan.
     #[error("{message}")]
     Camera {
-        /// `no_camera`, `busy` or `failed`.
-        reason: String,
+        /// Why.
+        reason: CameraReason,
         /// Details.
         message: String,
     },
@@ -77,9 +73,10 @@ impl Serialize for AppError {
 /// Command result.
 pub type AppResult<T> = Result<T, AppError>;
 
-/// An invalid-input error for `field`.
-pub fn invalid(field: &str, message: impl Into<String>) -> AppError {
-    ShellError::InvalidInput { message: message.into(), field: field.to_string() }.into()
+impl From<InputError> for AppError {
+    fn from(e: InputError) -> Self {
+        ShellError::InvalidInput { message: e.to_string(), field: e.field() }.into()
+    }
 }
 
 #[cfg(test)]
@@ -102,5 +99,24 @@ mod tests {
         );
         let v = serde_json::to_value(AppError::from(ShellError::NotLoggedIn)).unwrap();
         assert_eq!(v["error"], "not_logged_in");
+    }
+
+    /// Rules moved into the replica keep the shape the UI had from the shell.
+    #[test]
+    fn replica_refusals_keep_the_codes_the_shell_gave() {
+        let e: AppError = ReplicaError::NotManager { staff_id: "A1".into() }.into();
+        let v = serde_json::to_value(&e).unwrap();
+        assert_eq!((v["error"].as_str(), v["staff_id"].as_str()), (Some("not_manager"), Some("A1")));
+        assert_eq!(v["message"], "A1 is not a manager; a manager must confirm the ID check");
+        let from_replica: AppError = ReplicaError::from(InputError::IdCheckNoteTooShort).into();
+        let from_shell: AppError = InputError::IdCheckNoteTooShort.into();
+        assert_eq!(serde_json::to_value(from_replica).unwrap(), serde_json::to_value(from_shell).unwrap());
+        let v = serde_json::to_value(AppError::from(InputError::RejectReasonMissing)).unwrap();
+        assert_eq!((v["error"].as_str(), v["field"].as_str()), (Some("invalid_input"), Some("reason")));
+        let camera = ShellError::Camera { reason: CameraReason::NoCamera, message: "none".into() };
+        let v = serde_json::to_value(AppError::from(camera)).unwrap();
+        assert_eq!((v["error"].as_str(), v["reason"].as_str()), (Some("camera"), Some("no_camera")));
+        let view: shared::app::ErrorView = serde_json::from_value(v).unwrap();
+        assert_eq!(view.reason, Some(shared::app::ErrorReason::Camera(CameraReason::NoCamera)));
     }
 }

@@ -1,49 +1,96 @@
-//! The OpenAPI document: complete (every route of `http::router`), internally consistent
-//! (every `$ref` resolves) and accurate (real requests and responses of a store flow match
-//! the documented schemas and statuses).
+//! The OpenAPI document: complete (every route of `http::router`, read from the router
+//! itself, with its success and error answers), internally consistent (every `$ref`
+//! resolves), accurate (real requests and responses of a store flow match the documented
+//! schemas and statuses) and committed (`sync-server/openapi.json` is what the server
+//! serves).
 
 mod common;
 
 use common::{batch, order, replaced, string_leaves, Reply, TestServer, ADMIN};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use std::collections::BTreeSet;
-
-/// Every (method, path) registered in `sync-server/src/http/mod.rs`'s router.
-const ROUTES: &[(&str, &str)] = &[
-    ("post", "/api/v1/import"),
-    ("post", "/api/v1/sync/push"),
-    ("get", "/healthz"),
-    ("get", "/api/v1/openapi.json"),
-    ("post", "/api/v1/enroll"),
-    ("get", "/api/v1/sync/pull"),
-    ("get", "/api/v1/sync/availability"),
-    ("get", "/api/v1/sync/events"),
-    ("get", "/api/v1/stock"),
-    ("post", "/api/v1/stock/adjustments"),
-    ("get", "/api/v1/stock/audit"),
-    ("post", "/api/v1/reservations"),
-    ("delete", "/api/v1/reservations/{id}"),
-    ("post", "/api/v1/orders"),
-    ("get", "/api/v1/orders/{id}"),
-    ("post", "/api/v1/orders/{id}/cancel"),
-    ("post", "/api/v1/fulfillment-orders/{id}/delivered"),
-    ("post", "/api/v1/enrollment-codes"),
-    ("get", "/api/v1/devices"),
-    ("post", "/api/v1/devices/{id}/revoke"),
-    ("get", "/api/v1/conflicts"),
-    ("post", "/api/v1/conflicts/{id}/resolve"),
-    ("get", "/api/v1/settings/pin-policy"),
-    ("put", "/api/v1/settings/pin-policy"),
-    ("get", "/api/v1/sync/resolutions"),
-    ("post", "/api/v1/notifications/claim"),
-    ("post", "/api/v1/notifications/{id}/ack"),
-];
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Operations any caller may use without a token.
 const PUBLIC: &[&str] = &["/healthz", "/api/v1/openapi.json", "/api/v1/enroll"];
 
 const METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+
+/// The committed copy of the document.
+const COMMITTED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/openapi.json");
+
+/// Every (method, path) the served router answers, read from the router itself: axum lists
+/// a router's routes and each route's methods in its `Debug` output. Not from the document,
+/// so a route added past `routes!` shows up here and not there.
+fn router_routes() -> BTreeSet<(String, String)> {
+    let database = common::Database::fresh();
+    let storage = sync_server::storage::open(&database.url).unwrap();
+    let app = sync_server::app(storage, ADMIN);
+    let debug = format!("{app:?}");
+    let changed = "axum's Debug output of a Router changed: adapt router_routes()";
+    let (routes, paths) = debug
+        .split("fallback_router:")
+        .next()
+        .and_then(|own| own.split_once("node: Node"))
+        .unwrap_or_else(|| panic!("{changed}: {debug}"));
+    let path_re = regex::Regex::new(r#"RouteId\((\d+)\): "([^"]*)""#).unwrap();
+    let path_of: BTreeMap<&str, &str> =
+        path_re.captures_iter(paths).map(|c| (c.get(1).unwrap().as_str(), c.get(2).unwrap().as_str())).collect();
+    let route_re = regex::Regex::new(r"RouteId\((\d+)\): MethodRouter\(MethodRouter \{ (.*?) allow_header").unwrap();
+    let mut out = BTreeSet::new();
+    for c in route_re.captures_iter(routes) {
+        let (id, fields) = (c.get(1).unwrap().as_str(), c.get(2).unwrap().as_str());
+        let path = path_of.get(id).unwrap_or_else(|| panic!("{changed}: route {id} has no path"));
+        for method in METHODS {
+            let field = fields
+                .split(", ")
+                .find_map(|f| f.strip_prefix(&format!("{method}: ")))
+                .unwrap_or_else(|| panic!("{changed}: no {method} in {fields}"));
+            // GET routes answer HEAD without a handler of their own.
+            if !field.starts_with("None") && *method != "head" {
+                out.insert((method.to_string(), path.to_string()));
+            }
+        }
+    }
+    assert!(!out.is_empty() && path_of.len() == out.iter().map(|(_, p)| p).collect::<BTreeSet<_>>().len(), "{changed}");
+    out
+}
+
+/// Every (method, path) the document lists.
+fn documented_routes(doc: &Value) -> BTreeSet<(String, String)> {
+    let mut documented = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, _) in item.as_object().expect("path item") {
+            assert!(METHODS.contains(&method.as_str()), "{path} has a non-method key {method}");
+            documented.insert((method.clone(), path.clone()));
+        }
+    }
+    documented
+}
+
+/// Where two JSON values first differ, as a JSON pointer, with both sides.
+fn first_difference(a: &Value, b: &Value, at: &str) -> Option<String> {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            for k in x.keys().chain(y.keys()) {
+                let here = format!("{at}/{k}");
+                match (x.get(k), y.get(k)) {
+                    (Some(p), Some(q)) => {
+                        if let Some(d) = first_difference(p, q, &here) {
+                            return Some(d);
+                        }
+                    }
+                    (p, q) => return Some(format!("{here}: {p:?} vs {q:?}")),
+                }
+            }
+            None
+        }
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
+            x.iter().zip(y).enumerate().find_map(|(i, (p, q))| first_difference(p, q, &format!("{at}/{i}")))
+        }
+        _ => (a != b).then(|| format!("{at}: {a} vs {b}")),
+    }
+}
 
 async fn fetch_document(s: &TestServer) -> Value {
     let resp = s.client.get(format!("{}/api/v1/openapi.json", s.base)).send().await.unwrap();
@@ -103,7 +150,11 @@ fn pattern_matches(pattern: &str, text: &str) -> bool {
 }
 
 /// A small JSON Schema checker for the keywords the document uses (`format` only for
-/// `uuid` and `date-time`).
+/// `uuid` and `date-time`): `$ref` (with sibling keywords, as 3.1 allows), `allOf`,
+/// `anyOf`, `oneOf`, `not`, `const`, `enum`, `type` (one or a list such as
+/// `["string", "null"]`), the numeric, length, item and pattern bounds, `required`,
+/// `properties` and `additionalProperties: false`. `discriminator`, `description`,
+/// `examples` and `default` only annotate.
 fn validate(doc: &Value, s: &Value, v: &Value, at: &str, errors: &mut Vec<String>) {
     if let Some(r) = s.get("$ref").and_then(Value::as_str) {
         validate(doc, resolve(doc, r), v, at, errors);
@@ -112,6 +163,9 @@ fn validate(doc: &Value, s: &Value, v: &Value, at: &str, errors: &mut Vec<String
         if !any.iter().any(|alt| passes(doc, alt, v)) {
             errors.push(format!("{at}: matches no anyOf alternative: {v}"));
         }
+    }
+    for all in s.get("allOf").and_then(Value::as_array).into_iter().flatten() {
+        validate(doc, all, v, at, errors);
     }
     if let Some(one) = s.get("oneOf").and_then(Value::as_array) {
         let n = one.iter().filter(|alt| passes(doc, alt, v)).count();
@@ -264,21 +318,16 @@ async fn document_is_openapi_3_1_and_documents_every_route() {
         assert_eq!(schemes[name]["scheme"], "bearer", "{name}");
     }
 
-    let routes: BTreeSet<(String, String)> = ROUTES.iter().map(|(m, p)| (m.to_string(), p.to_string())).collect();
-    let mut documented = BTreeSet::new();
-    for (path, item) in doc["paths"].as_object().expect("paths") {
-        for (method, _) in item.as_object().expect("path item") {
-            assert!(METHODS.contains(&method.as_str()), "{path} has a non-method key {method}");
-            documented.insert((method.clone(), path.clone()));
-        }
-    }
+    let routes = router_routes();
+    let documented = documented_routes(&doc);
     let missing: Vec<_> = routes.difference(&documented).collect();
     assert!(missing.is_empty(), "routes without documentation: {missing:?}");
     let extra: Vec<_> = documented.difference(&routes).collect();
     assert!(extra.is_empty(), "documented operations the router does not have: {extra:?}");
 
     let mut ids = BTreeSet::new();
-    for (method, path) in ROUTES {
+    for (method, path) in &routes {
+        let (method, path) = (method.as_str(), path.as_str());
         let op = operation(&doc, method, path);
         let id = op["operationId"].as_str().unwrap_or_else(|| panic!("{method} {path} has no operationId"));
         assert!(ids.insert(id.to_string()), "operationId {id} is used twice");
@@ -286,7 +335,7 @@ async fn document_is_openapi_3_1_and_documents_every_route() {
             assert!(op[key].as_str().is_some_and(|t| !t.is_empty()), "{method} {path} has no {key}");
         }
         let security = op["security"].as_array().unwrap_or_else(|| panic!("{method} {path} lists no security"));
-        if PUBLIC.contains(path) {
+        if PUBLIC.contains(&path) {
             assert!(security.is_empty(), "{method} {path} should need no token");
         } else {
             let scheme = if path.starts_with("/api/v1/sync/") { "device" } else { "admin" };
@@ -329,6 +378,161 @@ async fn document_is_openapi_3_1_and_documents_every_route() {
         (pull[1]["schema"]["minimum"].as_u64(), pull[1]["schema"]["maximum"].as_u64()),
         (Some(0), Some(u32::MAX as u64))
     );
+}
+
+/// The router and the document list the same routes (compared as sets above; counted
+/// here), and the running server answers every documented method of a path, and no other,
+/// with its own handler rather than the fallbacks.
+#[tokio::test]
+async fn the_router_serves_exactly_the_documented_routes() {
+    let s = TestServer::start().await;
+    let doc = fetch_document(&s).await;
+    let routes = router_routes();
+    let documented = documented_routes(&doc);
+    println!("== the router serves {} routes, the document lists {}", routes.len(), documented.len());
+    assert_eq!(routes.len(), documented.len());
+    assert_eq!(routes, documented);
+    let probe = [
+        reqwest::Method::GET,
+        reqwest::Method::PUT,
+        reqwest::Method::POST,
+        reqwest::Method::DELETE,
+        reqwest::Method::PATCH,
+        reqwest::Method::OPTIONS,
+        reqwest::Method::TRACE,
+    ];
+    for path in documented.iter().map(|(_, p)| p).collect::<BTreeSet<_>>() {
+        let url = path.replace("{id}", "1");
+        for method in &probe {
+            if path == "/api/v1/sync/events" && method == reqwest::Method::GET {
+                continue; // an endless stream (with a token); without one it is a 401 like any other
+            }
+            let r = s.raw(method.clone(), &url, None, "application/json", Vec::new()).await;
+            let is_documented = documented.contains(&(method.as_str().to_lowercase(), path.clone()));
+            let fallback = r.status == StatusCode::METHOD_NOT_ALLOWED
+                || (r.status == StatusCode::NOT_FOUND
+                    && r.body["error"]["message"].as_str().is_some_and(|m| m.starts_with("no such endpoint")));
+            assert_eq!(
+                !fallback, is_documented,
+                "{method} {url}: answered {} {} (documented: {is_documented})",
+                r.status, r.body
+            );
+        }
+    }
+}
+
+/// Every route of the router documents a success and the error answers it can give: the
+/// database (503) and bugs (500) everywhere, credentials (401 and 429 with Retry-After)
+/// where a token is needed, bad bodies (400, 408, 413, 415, 422) where one is read, bad
+/// path and query parameters (400) where there are any; each answer described, each success
+/// but 204 with its body.
+#[tokio::test]
+async fn every_route_documents_its_success_and_its_error_answers() {
+    let s = TestServer::start().await;
+    let doc = fetch_document(&s).await;
+    let mut problems = Vec::new();
+    for (method, path) in router_routes() {
+        let op = operation(&doc, &method, &path);
+        let responses = op["responses"].as_object().unwrap();
+        let has = |status: &str| responses.contains_key(status);
+        let mut need: Vec<&str> = vec!["500", "503"];
+        if !op["security"].as_array().unwrap().is_empty() {
+            need.extend(["401", "429"]);
+        }
+        if op.get("requestBody").is_some() {
+            need.extend(["400", "408", "413", "415", "422"]);
+        }
+        let params = op["parameters"].as_array().cloned().unwrap_or_default();
+        if params.iter().any(|p| p["in"] == "path") {
+            need.push("400");
+            let d = responses.get("400").and_then(|r| r["description"].as_str()).unwrap_or("");
+            if !d.contains("invalid_path") {
+                problems.push(format!("{method} {path}: 400 does not document invalid_path: {d}"));
+            }
+        }
+        if params.iter().any(|p| p["in"] == "query") {
+            need.push("400");
+        }
+        if !responses.keys().any(|k| k.starts_with('2')) {
+            problems.push(format!("{method} {path}: no 2xx answer"));
+        }
+        for status in need {
+            if !has(status) {
+                problems.push(format!("{method} {path}: no {status} answer"));
+            }
+        }
+        if let Some(limited) = responses.get("429") {
+            if !limited["headers"]["Retry-After"].is_object() {
+                problems.push(format!("{method} {path}: 429 without Retry-After"));
+            }
+        }
+        for (status, r) in responses {
+            let described = r["description"].as_str().is_some_and(|d| !d.trim().is_empty());
+            if !described {
+                problems.push(format!("{method} {path}: {status} has no description"));
+            }
+            if status.starts_with('2') && status != "204" && r["content"].as_object().is_none_or(|c| c.is_empty()) {
+                problems.push(format!("{method} {path}: {status} documents no body"));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// `sync-server/openapi.json` is the document the server serves, so a change to the API
+/// shows in review as a change to that file.
+#[tokio::test]
+async fn the_committed_document_is_the_served_one() {
+    let s = TestServer::start().await;
+    let served = fetch_document(&s).await;
+    let text = serde_json::to_string_pretty(&served).unwrap() + "\n";
+    let regenerate = "regenerate it with `UPDATE_OPENAPI=1 cargo test -p sync-server --test openapi` and commit it";
+    if std::env::var_os("UPDATE_OPENAPI").is_some() {
+        std::fs::write(COMMITTED, text).unwrap();
+        println!("== wrote {COMMITTED}");
+        return;
+    }
+    let committed = std::fs::read_to_string(COMMITTED).unwrap_or_else(|e| panic!("{COMMITTED}: {e}; {regenerate}"));
+    let committed: Value =
+        serde_json::from_str(&committed).unwrap_or_else(|e| panic!("{COMMITTED}: {e}; {regenerate}"));
+    if let Some(d) = first_difference(&committed, &served, "#") {
+        panic!("{COMMITTED} is not the document the server serves; {regenerate}. First difference (committed vs served) at {d}");
+    }
+}
+
+/// The numbers the document states are the server's own constants.
+#[tokio::test]
+async fn documented_bounds_are_the_servers_constants() {
+    use shared::protocol::{MAX_PUSH_OPS, PROTOCOL_VERSION};
+    let s = TestServer::start().await;
+    let doc = fetch_document(&s).await;
+    let prop = |schema_name: &str, p: &str| schema(&doc, schema_name)["properties"][p].clone();
+    let max_qty = u64::from(shared::quantity::MAX_QTY);
+    for (name, min) in [("Qty", 1), ("Count", 0)] {
+        assert_eq!(
+            (schema(&doc, name)["minimum"].as_u64(), schema(&doc, name)["maximum"].as_u64()),
+            (Some(min), Some(max_qty))
+        );
+    }
+    let delta = prop("StockAdjustment", "delta");
+    assert_eq!((delta["minimum"].as_i64(), delta["maximum"].as_u64()), (Some(-(max_qty as i64)), Some(max_qty)));
+    assert_eq!(delta["not"], json!({ "const": 0 }));
+    let version = u64::from(PROTOCOL_VERSION);
+    for v in [prop("EnrollRequest", "protocol_version"), prop("PushRequest", "protocol_version")] {
+        assert_eq!((v["minimum"].as_u64(), v["maximum"].as_u64()), (Some(version), Some(version)));
+    }
+    let pull = operation(&doc, "get", "/api/v1/sync/pull")["parameters"][2]["schema"].clone();
+    assert_eq!((pull["minimum"].as_u64(), pull["maximum"].as_u64()), (Some(version), Some(version)));
+    assert_eq!(prop("PushRequest", "ops")["maxItems"].as_u64(), Some(MAX_PUSH_OPS as u64));
+    assert_eq!(
+        prop("ChannelOrderInput", "lines")["maxItems"].as_u64(),
+        Some(sync_server::service::intake::MAX_LINES as u64)
+    );
+    let hours = prop("EnrollmentCode", "valid_hours");
+    let valid = sync_server::service::enroll::CODE_VALID_HOURS;
+    assert_eq!((hours["minimum"].as_i64(), hours["maximum"].as_i64()), (Some(valid), Some(valid)));
+    let seq = prop("OpEnvelope", "device_seq");
+    assert_eq!((seq["minimum"].as_u64(), seq["maximum"].as_i64()), (Some(1), Some(i64::MAX)));
 }
 
 #[tokio::test]

@@ -59,6 +59,7 @@ fn main() {
             bootstrap: None,
             changes,
             server_time: chrono::Utc::now(),
+            rules: Default::default(),
         };
         replica.apply_pull(&page).unwrap();
     }

@@ -1,29 +1,13 @@
 //! The root: reads where the app stands, listens to sync events, and shows the screen.
+//! It sits on top of the module graph: screens, components and state never call back here.
 
 use crate::components::ToastLine;
-use crate::i18n::Lang;
 use crate::ipc;
 use crate::scan;
 use crate::screens;
 use crate::state::{Ctx, Screen};
 use leptos::prelude::*;
-use shared::app::{AppSnapshot, SyncView};
-
-/// Reloads the snapshot (enrollment, session, language) from the shell.
-pub async fn refresh_snapshot(ctx: Ctx) -> Option<AppSnapshot> {
-    match ipc::call::<_, AppSnapshot>("app_state", &ipc::NoArgs {}).await {
-        Ok(s) => {
-            ctx.lang.set(Lang::from_tag(&s.language));
-            ctx.sync.set(s.sync.clone());
-            ctx.snapshot.set(Some(s.clone()));
-            Some(s)
-        }
-        Err(e) => {
-            ctx.error(&e);
-            None
-        }
-    }
-}
+use shared::app::command::SyncStatus;
 
 /// The app.
 #[component]
@@ -33,7 +17,7 @@ pub fn App() -> impl IntoView {
     scan::install_wedge_listener(ctx);
     scan::install_camera_listener(ctx);
     leptos::task::spawn_local(async move {
-        ipc::listen::<SyncView>("sync-status", move |view| {
+        ipc::listen::<SyncStatus>(move |view| {
             let synced = view.last_sync_ms != ctx.sync.get_untracked().last_sync_ms;
             ctx.sync.set(view);
             if synced {
@@ -41,7 +25,7 @@ pub fn App() -> impl IntoView {
             }
         })
         .await;
-        if let Some(s) = refresh_snapshot(ctx).await {
+        if let Some(s) = ctx.refresh_snapshot().await {
             ctx.reset_to(match (&s.enrollment, &s.staff) {
                 (None, _) => Screen::Enroll,
                 (Some(_), None) => Screen::Login,

@@ -183,9 +183,3 @@ pub fn Failed(error: ErrorView, retry: Callback<()>) -> impl IntoView {
         </div>
     }
 }
-
-/// Formats a time (ms) in the device's zone, in the UI language.
-pub fn time_text(ms: i64, lang: crate::i18n::Lang) -> String {
-    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
-    String::from(date.to_locale_string(lang.tag(), &wasm_bindgen::JsValue::UNDEFINED))
-}

@@ -1,7 +1,8 @@
 //! The one message catalogue: every text in zh-CN (the default) and en, side by side, so
 //! a text cannot exist in one language only. Errors are translated from their stable code.
 
-use shared::app::ErrorView;
+use shared::app::PickScanReason;
+use shared::app::{CameraReason, ErrorCode, ErrorReason, ErrorView, InboxCode, InputField, NotAllowedReason};
 use shared::fulfillment::{FulfillmentKind, FulfillmentState};
 use shared::order::Channel;
 use shared::staff::Role;
@@ -231,192 +232,232 @@ pub fn role_label(lang: Lang, r: Role) -> &'static str {
     }
 }
 
-/// What an inbox code means.
+/// What an inbox code means; a code this UI does not know is shown as it came.
 pub fn inbox_code_text(lang: Lang, code: &str) -> String {
-    let text = match code {
-        "stale_state" | "illegal_transition" => lang.pick("订单状态已在别处变更", "The order changed elsewhere first"),
-        "already_handed_over" => lang.pick("此订单已由其他设备交付", "Another device already handed this order over"),
-        "cancelled" => lang.pick("订单已被取消", "The order was cancelled"),
-        "insufficient_stock" => lang.pick("库存不足", "Not enough stock"),
-        "not_found" => lang.pick("总部找不到相关记录", "HQ has no such record"),
-        "handed_over_after_cancel" => lang.pick(
+    use InboxCode as C;
+    let Some(known) = InboxCode::parse(code) else {
+        return code.replace('_', " ");
+    };
+    let text = match known {
+        C::StaleState | C::IllegalTransition => lang.pick("订单状态已在别处变更", "The order changed elsewhere first"),
+        C::AlreadyHandedOver => lang.pick("此订单已由其他设备交付", "Another device already handed this order over"),
+        C::Cancelled => lang.pick("订单已被取消", "The order was cancelled"),
+        C::InsufficientStock => lang.pick("库存不足", "Not enough stock"),
+        C::NotFound => lang.pick("总部找不到相关记录", "HQ has no such record"),
+        C::HandedOverAfterCancel => lang.pick(
             "交付时订单已被总部取消或改派，总部将跟进",
             "The order was cancelled or rerouted at HQ before the hand-over; HQ will follow up",
         ),
-        "handed_over_early" => {
+        C::HandedOverEarly => {
             lang.pick("交付时订单尚未备妥，总部将核对", "The order was handed over before it was ready; HQ will check")
         }
-        "unknown_staff" => lang.pick(
+        C::UnknownStaff => lang.pick(
             "操作人员不是本店在职员工，总部将核对",
             "The staff member is not active at this store; HQ will check",
         ),
-        "stock_moved_during_count" | "count_below_reserved" => {
+        C::StockMovedDuringCount | C::CountBelowReserved => {
             lang.pick("盘点数量与系统不符，总部将核对", "The count differs from the system; HQ will check")
         }
-        "unverified_handover" => {
+        C::UnverifiedHandover => {
             lang.pick("交付未经核验，总部将跟进", "The hand-over was not verified; HQ will follow up")
         }
-        "manager_approval_missing" | "manager_approval_unproven" => lang.pick(
+        C::ManagerApprovalMissing | C::ManagerApprovalUnproven => lang.pick(
             "此退货需店长在本机输入 PIN 确认",
             "This return needs a manager to confirm with their PIN on the device",
         ),
-        "count_id_reused" | "return_id_reused" => lang.pick(
+        C::CountIdReused | C::ReturnIdReused => lang.pick(
             "同一单据以不同内容重复提交，总部将核对",
             "The same record was sent again with other content; HQ will check",
         ),
-        _ => return code.replace('_', " "),
     };
     text.to_string()
 }
 
-fn until_text(lang: Lang, until_ms: Option<i64>) -> String {
-    until_ms.map(|ms| crate::components::time_text(ms, lang)).unwrap_or_default()
+/// Formats a time (ms) in the device's zone, in the UI language.
+pub fn time_text(ms: i64, lang: Lang) -> String {
+    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
+    String::from(date.to_locale_string(lang.tag(), &wasm_bindgen::JsValue::UNDEFINED))
 }
 
-/// An error in `lang`, from its stable code and details.
+fn until_text(lang: Lang, until_ms: Option<i64>) -> String {
+    until_ms.map(|ms| time_text(ms, lang)).unwrap_or_default()
+}
+
+/// An error in `lang`, from its stable code and details. Every code has its text here:
+/// a code added in `shared` does not compile until it is translated.
 pub fn error_text(lang: Lang, e: &ErrorView) -> String {
+    use ErrorCode as C;
     let n = |v: Option<u32>| v.map(|x| x.to_string()).unwrap_or_default();
-    let sku = e.sku_code.clone().unwrap_or_default();
-    match (e.error.as_str(), e.reason.as_deref()) {
-        ("wrong_pin", _) => match lang {
+    match e.error {
+        C::WrongPin => match lang {
             Lang::Zh => format!("PIN 错误，还可尝试 {} 次", n(e.attempts_left)),
             Lang::En => format!("Wrong PIN; {} tries left", n(e.attempts_left)),
         },
-        ("locked_out", _) => match lang {
+        C::LockedOut => match lang {
             Lang::Zh => format!("错误次数过多，已锁定至 {}", until_text(lang, e.until_ms)),
             Lang::En => format!("Too many wrong tries; locked until {}", until_text(lang, e.until_ms)),
         },
-        ("wrong_pickup_code", _) => match lang {
+        C::WrongPickupCode => match lang {
             Lang::Zh => format!("取货码不正确，还可尝试 {} 次", n(e.attempts_left)),
             Lang::En => format!("The pickup code does not match this order; {} tries left", n(e.attempts_left)),
         },
-        ("not_allowed", Some("pickup_code_expired")) => lang
-            .pick(
-                "取货码已过期，请联系总部重新发码或由店长核验证件",
-                "The pickup code has expired: ask HQ for a new one, or use a manager's ID check",
-            )
-            .into(),
-        ("not_allowed", Some("no_hq_key")) => lang
-            .pick(
-                "本机尚无总部密钥，无法核验取货二维码：请输入 8 位取货码，或重新注册设备",
-                "This device cannot check pickup QR codes yet: type the 8-digit code, or enrol the device again",
-            )
-            .into(),
-        ("not_allowed", Some("no_pickup_code")) => lang
-            .pick(
-                "取货码尚未同步到本机，请同步或由店长核验证件",
-                "The pickup code has not reached this device yet: sync, or use a manager's ID check",
-            )
-            .into(),
-        ("not_allowed", Some("not_picking")) => {
-            lang.pick("请先开始拣货再扫描商品", "Start picking this order before scanning items").into()
-        }
-        ("not_allowed", Some("unknown_staff")) => {
-            lang.pick("账号已失效，请重新登录", "Your account is no longer active; log in again").into()
-        }
-        ("not_allowed", _) => match lang {
-            Lang::Zh => format!("当前无法执行此操作：{}", e.message),
-            Lang::En => format!("Not possible now: {}", e.message),
-        },
-        ("pick_scan", Some("wrong_item")) => match lang {
-            Lang::Zh => format!("商品 {sku} 不在此订单中"),
-            Lang::En => format!("{sku} is not in this order"),
-        },
-        ("pick_scan", Some("too_many")) => match lang {
-            Lang::Zh => format!("商品 {sku} 已拣够 {} 件", e.qty.unwrap_or(0)),
-            Lang::En => format!("All {} of {sku} are already picked", e.qty.unwrap_or(0)),
-        },
-        ("pick_scan", _) => match lang {
-            Lang::Zh => format!("条码 {} 不在商品目录中", e.barcode.clone().unwrap_or_default()),
-            Lang::En => format!("Barcode {} is not in the catalogue", e.barcode.clone().unwrap_or_default()),
-        },
-        ("not_enrolled", _) => lang
+        C::NotAllowed => not_allowed_text(lang, e),
+        C::PickScan => pick_scan_text(lang, e),
+        C::NotEnrolled => lang
             .pick(
                 "本设备尚未注册，请输入服务器地址和总部提供的注册码",
                 "This device is not enrolled: enter the server address and HQ's enrollment code",
             )
             .into(),
-        ("revoked", _) => lang
+        C::Revoked => lang
             .pick("总部已停用本设备，请使用新注册码重新注册", "HQ revoked this device: enroll it again with a new code")
             .into(),
-        ("incompatible_server", _) => lang
+        C::IncompatibleServer => lang
             .pick(
                 "服务器版本与应用不兼容，请更新应用或服务器",
                 "The server speaks another protocol version: update the app or the server",
             )
             .into(),
-        ("offline", _) => lang
+        C::Offline => lang
             .pick(
                 "无法连接服务器，当前离线工作，操作会在恢复网络后同步",
                 "The server cannot be reached: working offline, your work will sync later",
             )
             .into(),
-        ("server", _) => match lang {
+        C::Server => match lang {
             Lang::Zh => format!("服务器拒绝了请求：{}", e.message),
             Lang::En => format!("The server refused: {}", e.message),
         },
-        ("corrupt_response", _) => lang
+        C::CorruptResponse => lang
             .pick(
                 "服务器返回的数据无法读取，本机数据未改变",
                 "The server's answer could not be read; nothing was changed",
             )
             .into(),
-        ("storage", _) => match lang {
+        C::Storage => match lang {
             Lang::Zh => format!("本机数据库出错：{}", e.message),
             Lang::En => format!("The local database failed: {}", e.message),
         },
-        ("not_found", _) => lang.pick("本机找不到该记录，请先同步", "Not found on this device: sync first").into(),
-        ("not_logged_in", _) => lang.pick("请先用 PIN 登录", "Log in with your PIN first").into(),
-        ("not_manager", _) => {
-            lang.pick("需要店长的 PIN 才能核验证件", "A manager's PIN is needed for an ID check").into()
-        }
-        ("invalid_input", Some(_)) | ("invalid_input", None) => match (e.field.as_deref(), lang) {
-            (Some("server_url"), _) => lang
-                .pick(
-                    "服务器地址须以 http:// 或 https:// 开头",
-                    "The server address must start with http:// or https://",
-                )
-                .into(),
-            (Some("code"), _) => lang.pick("请输入总部提供的注册码", "Enter the enrollment code from HQ").into(),
-            (Some("note"), _) => lang
-                .pick(
-                    "请记录证件类型及尾号（至少 4 个字符）",
-                    "Note the ID type and its last digits (at least 4 characters)",
-                )
-                .into(),
-            (Some("reason"), _) => lang.pick("请选择或填写原因", "Choose or type a reason").into(),
-            (_, Lang::Zh) => format!("输入有误：{}", e.message),
-            (_, Lang::En) => format!("Invalid input: {}", e.message),
-        },
-        ("camera", Some("no_camera")) => lang
-            .pick(
-                "未发现摄像头：请连接摄像头，或用扫码枪/手动输入",
-                "No camera found: connect one, or use a scanner or type the code",
-            )
-            .into(),
-        ("camera", Some("busy")) => lang.pick("摄像头被其他程序占用", "Another program is using the camera").into(),
-        ("camera", _) => match lang {
-            Lang::Zh => format!("摄像头无法使用：{}", e.message),
-            Lang::En => format!("The camera cannot scan: {}", e.message),
-        },
-        ("not_an_enrollment_code", _) => lang
+        C::NotFound => lang.pick("本机找不到该记录，请先同步", "Not found on this device: sync first").into(),
+        C::NotLoggedIn => lang.pick("请先用 PIN 登录", "Log in with your PIN first").into(),
+        C::NotManager => lang.pick("需要店长的 PIN 才能核验证件", "A manager's PIN is needed for an ID check").into(),
+        C::InvalidInput => invalid_input_text(lang, e),
+        C::Camera => camera_text(lang, e),
+        C::NotAnEnrollmentCode => lang
             .pick("这不是注册二维码，请扫描总部提供的注册码", "That is not an enrollment QR: scan the code from HQ")
             .into(),
-        ("scan_on_home", _) => lang
+        C::ScanOnHome => lang
             .pick(
                 "请先打开订单再扫描商品；取货二维码可在此直接扫描",
                 "Open an order before scanning items; pickup QR codes work here",
             )
             .into(),
-        ("qr_for_another_order", _) => {
+        C::QrForAnotherOrder => {
             lang.pick("这张取货二维码属于其他订单", "That pickup QR belongs to another order").into()
         }
-        ("not_a_pickup_code", _) => lang.pick("这不是取货码", "That is not a pickup code").into(),
-        ("settings", _) => lang.pick("设置未能保存", "Settings could not be saved").into(),
-        (_, _) => match lang {
-            Lang::Zh => format!("出错了：{}", e.message),
-            Lang::En => format!("Something went wrong: {}", e.message),
+        C::NotAPickupCode => lang.pick("这不是取货码", "That is not a pickup code").into(),
+        C::Settings => lang.pick("设置未能保存", "Settings could not be saved").into(),
+        C::Internal | C::Unknown => something_went_wrong(lang, e),
+    }
+}
+
+fn something_went_wrong(lang: Lang, e: &ErrorView) -> String {
+    match lang {
+        Lang::Zh => format!("出错了：{}", e.message),
+        Lang::En => format!("Something went wrong: {}", e.message),
+    }
+}
+
+fn not_allowed_text(lang: Lang, e: &ErrorView) -> String {
+    use NotAllowedReason as R;
+    let Some(ErrorReason::NotAllowed(reason)) = e.reason else {
+        return match lang {
+            Lang::Zh => format!("当前无法执行此操作：{}", e.message),
+            Lang::En => format!("Not possible now: {}", e.message),
+        };
+    };
+    match reason {
+        R::PickupCodeExpired => lang.pick(
+            "取货码已过期，请联系总部重新发码或由店长核验证件",
+            "The pickup code has expired: ask HQ for a new one, or use a manager's ID check",
+        ),
+        R::NoHqKey => lang.pick(
+            "本机尚无总部密钥，无法核验取货二维码：请输入 8 位取货码，或重新注册设备",
+            "This device cannot check pickup QR codes yet: type the 8-digit code, or enrol the device again",
+        ),
+        R::NoPickupCode => lang.pick(
+            "取货码尚未同步到本机，请同步或由店长核验证件",
+            "The pickup code has not reached this device yet: sync, or use a manager's ID check",
+        ),
+        R::NotPicking => lang.pick("请先开始拣货再扫描商品", "Start picking this order before scanning items"),
+        R::UnknownStaff => lang.pick("账号已失效，请重新登录", "Your account is no longer active; log in again"),
+    }
+    .into()
+}
+
+fn pick_scan_text(lang: Lang, e: &ErrorView) -> String {
+    let sku = e.sku_code.clone().unwrap_or_default();
+    let unknown_barcode = || match lang {
+        Lang::Zh => format!("条码 {} 不在商品目录中", e.barcode.clone().unwrap_or_default()),
+        Lang::En => format!("Barcode {} is not in the catalogue", e.barcode.clone().unwrap_or_default()),
+    };
+    let Some(ErrorReason::PickScan(reason)) = e.reason else {
+        return unknown_barcode();
+    };
+    match reason {
+        PickScanReason::WrongItem => match lang {
+            Lang::Zh => format!("商品 {sku} 不在此订单中"),
+            Lang::En => format!("{sku} is not in this order"),
         },
+        PickScanReason::TooMany => match lang {
+            Lang::Zh => format!("商品 {sku} 已拣够 {} 件", e.qty.unwrap_or(0)),
+            Lang::En => format!("All {} of {sku} are already picked", e.qty.unwrap_or(0)),
+        },
+        PickScanReason::UnknownBarcode => unknown_barcode(),
+    }
+}
+
+fn invalid_input_text(lang: Lang, e: &ErrorView) -> String {
+    let typed = || match lang {
+        Lang::Zh => format!("输入有误：{}", e.message),
+        Lang::En => format!("Invalid input: {}", e.message),
+    };
+    let Some(field) = e.field else {
+        return typed();
+    };
+    match field {
+        InputField::ServerUrl => lang
+            .pick("服务器地址须以 http:// 或 https:// 开头", "The server address must start with http:// or https://")
+            .into(),
+        InputField::Code => lang.pick("请输入总部提供的注册码", "Enter the enrollment code from HQ").into(),
+        InputField::Note => lang
+            .pick(
+                "请记录证件类型及尾号（至少 4 个字符）",
+                "Note the ID type and its last digits (at least 4 characters)",
+            )
+            .into(),
+        InputField::Reason => lang.pick("请选择或填写原因", "Choose or type a reason").into(),
+        InputField::Language | InputField::Other => typed(),
+    }
+}
+
+fn camera_text(lang: Lang, e: &ErrorView) -> String {
+    let failed = || match lang {
+        Lang::Zh => format!("摄像头无法使用：{}", e.message),
+        Lang::En => format!("The camera cannot scan: {}", e.message),
+    };
+    let Some(ErrorReason::Camera(reason)) = e.reason else {
+        return failed();
+    };
+    match reason {
+        CameraReason::NoCamera => lang
+            .pick(
+                "未发现摄像头：请连接摄像头，或用扫码枪/手动输入",
+                "No camera found: connect one, or use a scanner or type the code",
+            )
+            .into(),
+        CameraReason::Busy => lang.pick("摄像头被其他程序占用", "Another program is using the camera").into(),
+        CameraReason::Failed | CameraReason::UseOsScanner => failed(),
     }
 }
 
@@ -437,19 +478,47 @@ mod tests {
 
     #[test]
     fn errors_are_translated_from_their_code_and_details() {
-        let e = ErrorView { error: "wrong_pin".into(), attempts_left: Some(2), ..Default::default() };
+        let e = ErrorView { error: ErrorCode::WrongPin, attempts_left: Some(2), ..Default::default() };
         assert_eq!(error_text(Lang::Zh, &e), "PIN 错误，还可尝试 2 次");
         assert_eq!(error_text(Lang::En, &e), "Wrong PIN; 2 tries left");
-        let e = ErrorView { error: "wrong_pickup_code".into(), attempts_left: Some(4), ..Default::default() };
+        let e = ErrorView { error: ErrorCode::WrongPickupCode, attempts_left: Some(4), ..Default::default() };
         assert_eq!(error_text(Lang::Zh, &e), "取货码不正确，还可尝试 4 次");
         let e = ErrorView {
-            error: "pick_scan".into(),
-            reason: Some("wrong_item".into()),
+            error: ErrorCode::PickScan,
+            reason: Some(ErrorReason::PickScan(PickScanReason::WrongItem)),
             sku_code: Some("SKU-9".into()),
             ..Default::default()
         };
         assert_eq!(error_text(Lang::En, &e), "SKU-9 is not in this order");
-        let unknown = ErrorView { error: "brand_new".into(), message: "details".into(), ..Default::default() };
+        // A code from a newer shell: the wire's "brand_new" reads as Unknown.
+        let unknown = ErrorView { error: ErrorCode::Unknown, message: "details".into(), ..Default::default() };
         assert_eq!(error_text(Lang::En, &unknown), "Something went wrong: details");
+    }
+
+    #[test]
+    fn refusals_of_the_replicas_rules_and_inbox_codes_are_translated() {
+        let not_manager = ErrorView { error: ErrorCode::NotManager, staff_id: Some("A1".into()), ..Default::default() };
+        assert_eq!(error_text(Lang::Zh, &not_manager), "需要店长的 PIN 才能核验证件");
+        let input = |field| ErrorView { error: ErrorCode::InvalidInput, field: Some(field), ..Default::default() };
+        assert_eq!(error_text(Lang::Zh, &input(InputField::Note)), "请记录证件类型及尾号（至少 4 个字符）");
+        assert_eq!(error_text(Lang::En, &input(InputField::Reason)), "Choose or type a reason");
+        let expired = ErrorView {
+            error: ErrorCode::NotAllowed,
+            reason: Some(ErrorReason::NotAllowed(NotAllowedReason::PickupCodeExpired)),
+            ..Default::default()
+        };
+        assert!(error_text(Lang::En, &expired).starts_with("The pickup code has expired"));
+        let other = ErrorView {
+            error: ErrorCode::NotAllowed,
+            reason: Some(ErrorReason::Other("illegal_transition".into())),
+            message: "order is packed".into(),
+            ..Default::default()
+        };
+        assert_eq!(error_text(Lang::En, &other), "Not possible now: order is packed");
+        assert_eq!(inbox_code_text(Lang::Zh, "handed_over_early"), "交付时订单尚未备妥，总部将核对");
+        assert_eq!(inbox_code_text(Lang::En, "brand_new_code"), "brand new code");
+        for lang in [Lang::Zh, Lang::En] {
+            assert_eq!(shared::input::check_language(lang.tag()), Ok(()), "the shell refuses {lang:?}");
+        }
     }
 }

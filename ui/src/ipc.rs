@@ -1,9 +1,11 @@
 //! Calls into the Tauri shell: commands (`invoke`) and events (`listen`), through the
-//! global `window.__TAURI__` object the shell injects.
+//! global `window.__TAURI__` object the shell injects. Commands and events are the ones
+//! declared in [`shared::app::command`]: their names, arguments and answers are typed, so
+//! the UI cannot call a command the shell does not serve or misread its answer.
 
-use serde::de::DeserializeOwned;
 use serde::Serialize;
-use shared::app::ErrorView;
+use shared::app::command::{Command, Event};
+use shared::app::{ErrorCode, ErrorView};
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]
@@ -19,60 +21,38 @@ extern "C" {
 #[allow(clippy::result_large_err)]
 fn to_js<A: Serialize>(args: &A) -> Result<JsValue, ErrorView> {
     // Plain objects, not JS Maps: Tauri reads command arguments as JSON.
-    args.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(|e| ErrorView {
-        error: "internal".into(),
-        message: format!("cannot encode the request: {e}"),
-        ..Default::default()
-    })
+    args.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| ErrorView::new(ErrorCode::Internal, format!("cannot encode the request: {e}")))
 }
 
 fn error_of(value: JsValue) -> ErrorView {
     if let Some(text) = value.as_string() {
-        return ErrorView { error: "internal".into(), message: text, ..Default::default() };
+        return ErrorView::new(ErrorCode::Internal, text);
     }
-    serde_wasm_bindgen::from_value(value).unwrap_or_else(|e| ErrorView {
-        error: "internal".into(),
-        message: format!("unreadable error from the app: {e}"),
-        ..Default::default()
-    })
+    serde_wasm_bindgen::from_value(value)
+        .unwrap_or_else(|e| ErrorView::new(ErrorCode::Internal, format!("unreadable error from the app: {e}")))
 }
 
-/// Calls a command with named arguments and decodes its answer. The arguments are encoded
-/// at once, so the returned future borrows nothing.
-pub fn call<A: Serialize, R: DeserializeOwned>(
-    cmd: &'static str,
-    args: &A,
-) -> impl std::future::Future<Output = Result<R, ErrorView>> {
-    let args = to_js(args);
+/// Invokes command `C` with its arguments and decodes its answer. The arguments are
+/// encoded at once, so the returned future borrows nothing.
+pub fn invoke<C: Command>(args: C::Args) -> impl std::future::Future<Output = Result<C::Answer, ErrorView>> {
+    let args = to_js(&args);
     async move {
-        let value = tauri_invoke(cmd, args?).await.map_err(error_of)?;
-        serde_wasm_bindgen::from_value(value).map_err(|e| ErrorView {
-            error: "internal".into(),
-            message: format!("unreadable answer to {cmd}: {e}"),
-            ..Default::default()
-        })
+        let value = tauri_invoke(C::NAME, args?).await.map_err(error_of)?;
+        serde_wasm_bindgen::from_value(value)
+            .map_err(|e| ErrorView::new(ErrorCode::Internal, format!("unreadable answer to {}: {e}", C::NAME)))
     }
 }
 
-/// Calls a command that answers nothing.
-pub fn run<A: Serialize>(cmd: &'static str, args: &A) -> impl std::future::Future<Output = Result<(), ErrorView>> {
-    let args = to_js(args);
-    async move { tauri_invoke(cmd, args?).await.map(|_| ()).map_err(error_of) }
-}
-
-/// No arguments.
-#[derive(Serialize)]
-pub struct NoArgs {}
-
-/// Listens to an app event for the life of the page, handing each payload to `f`.
-pub async fn listen<T: DeserializeOwned + 'static>(event: &str, mut f: impl FnMut(T) + 'static) {
+/// Listens to event `E` for the life of the page, handing each payload to `f`.
+pub async fn listen<E: Event>(mut f: impl FnMut(E::Payload) + 'static) {
     let handler = Closure::<dyn FnMut(JsValue)>::new(move |e: JsValue| {
         let payload = js_sys::Reflect::get(&e, &JsValue::from_str("payload")).unwrap_or(JsValue::NULL);
         if let Ok(p) = serde_wasm_bindgen::from_value(payload) {
             f(p);
         }
     });
-    let _ = tauri_listen(event, &handler).await;
+    let _ = tauri_listen(E::NAME, &handler).await;
     // The listener lives as long as the page.
     handler.forget();
 }

@@ -6,7 +6,9 @@
 use crate::ipc;
 use crate::state::Ctx;
 use leptos::prelude::*;
-use shared::app::{CameraScan, ErrorView};
+use serde::{Deserialize, Serialize};
+use shared::app::command::{CameraScanned, CameraStart, CameraStop, Command, NoArgs};
+use shared::app::ErrorView;
 use shared::scan::WedgeDetector;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -52,7 +54,7 @@ pub fn install_wedge_listener(ctx: Ctx) {
 /// Forwards the shell's camera scans.
 pub fn install_camera_listener(ctx: Ctx) {
     leptos::task::spawn_local(async move {
-        ipc::listen::<CameraScan>("camera-scan", move |scan| deliver(ctx, scan.text)).await;
+        ipc::listen::<CameraScanned>(move |scan| deliver(ctx, scan.text)).await;
     });
 }
 
@@ -69,29 +71,43 @@ pub fn on_scan(handle: impl Fn(String) + 'static) {
     });
 }
 
+/// The OS scanner of phones and tablets: a command of the barcode-scanner plugin, not of
+/// the app's shell.
+enum OsScan {}
+
+/// What the OS scanner is asked to read.
+#[derive(Serialize, Deserialize)]
+struct OsScanArgs {
+    formats: Vec<String>,
+}
+
+/// What it read (the plugin answers more; only the text is used).
+#[derive(Serialize, Deserialize)]
+struct OsScanned {
+    content: String,
+}
+
+impl Command for OsScan {
+    const NAME: &'static str = "plugin:barcode-scanner|scan";
+    type Args = OsScanArgs;
+    type Answer = OsScanned;
+}
+
 /// Starts camera scanning: the shell's camera on desktops and tablets, the OS scanner on
 /// phones. Errors (no camera) come back for the caller to show.
 pub async fn start_camera(ctx: Ctx) -> Result<(), ErrorView> {
     let mobile = ctx.snapshot.with_untracked(|s| s.as_ref().is_some_and(|s| s.mobile));
     if mobile {
-        #[derive(serde::Serialize)]
-        struct ScanArgs {
-            formats: [&'static str; 3],
-        }
-        #[derive(serde::Deserialize)]
-        struct Scanned {
-            content: String,
-        }
-        let got: Scanned =
-            ipc::call("plugin:barcode-scanner|scan", &ScanArgs { formats: ["QR_CODE", "EAN_13", "CODE_128"] }).await?;
+        let formats = ["QR_CODE", "EAN_13", "CODE_128"].map(String::from).to_vec();
+        let got = ipc::invoke::<OsScan>(OsScanArgs { formats }).await?;
         deliver(ctx, got.content);
         Ok(())
     } else {
-        ipc::run("camera_start", &ipc::NoArgs {}).await
+        ipc::invoke::<CameraStart>(NoArgs {}).await
     }
 }
 
 /// Stops the desktop camera.
 pub async fn stop_camera() {
-    let _ = ipc::run("camera_stop", &ipc::NoArgs {}).await;
+    let _ = ipc::invoke::<CameraStop>(NoArgs {}).await;
 }

@@ -2,8 +2,10 @@
 //! latest scan and transient messages. Shared through Leptos context as one `Copy` handle.
 
 use crate::i18n::{error_text, t, Lang, K};
+use crate::ipc;
 use leptos::prelude::*;
-use shared::app::{AppSnapshot, ErrorView, SyncView};
+use shared::app::command::{GetAppState, NoArgs};
+use shared::app::{AppSnapshot, ErrorCode, ErrorView, SyncView};
 use shared::fulfillment::FulfillmentState;
 use uuid::Uuid;
 
@@ -184,10 +186,26 @@ impl Ctx {
     /// Shows an error in the user's language, and leaves for the screen it calls for.
     pub fn error(&self, e: &ErrorView) {
         self.show(error_text(self.lang.get_untracked(), e), true);
-        match e.error.as_str() {
-            "not_logged_in" => self.reset_to(Screen::Login),
-            "not_enrolled" | "revoked" => self.reset_to(Screen::Enroll),
+        match e.error {
+            ErrorCode::NotLoggedIn => self.reset_to(Screen::Login),
+            ErrorCode::NotEnrolled | ErrorCode::Revoked => self.reset_to(Screen::Enroll),
             _ => {}
+        }
+    }
+
+    /// Reloads the snapshot (enrollment, session, language) from the shell.
+    pub async fn refresh_snapshot(self) -> Option<AppSnapshot> {
+        match ipc::invoke::<GetAppState>(NoArgs {}).await {
+            Ok(s) => {
+                self.lang.set(Lang::from_tag(&s.language));
+                self.sync.set(s.sync.clone());
+                self.snapshot.set(Some(s.clone()));
+                Some(s)
+            }
+            Err(e) => {
+                self.error(&e);
+                None
+            }
         }
     }
 

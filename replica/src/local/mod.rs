@@ -9,8 +9,10 @@ mod views;
 
 use crate::error::{ReplicaError, Result};
 use rusqlite::{params, Connection, OptionalExtension};
+use shared::approval::Approved;
 use shared::pickup::Attempt;
 use shared::protocol::{EnrollResponse, HandOverVerification, Op, OpEnvelope, OpOutcome, OpResult};
+use shared::staff::Role;
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 use uuid::Uuid;
@@ -167,8 +169,11 @@ impl Replica {
         Ok(rows.len() as i64)
     }
 
-    /// Does an action: checks it against the local state with the shared rules, applies it
-    /// at once and queues it for the server, in one local transaction. Returns the queued op.
+    /// Does an action: checks it against the local state with the shared rules (the order's
+    /// state machine, the text and input rules of [`shared::text`] and [`shared::input`], and
+    /// that only an active manager confirms an ID check), applies it at once and queues it
+    /// for the server, in one local transaction. A refused action queues nothing. Returns
+    /// the queued op.
     pub fn perform(&self, staff_id: &str, op: Op) -> Result<OpEnvelope> {
         self.perform_at(staff_id, op, chrono::Utc::now())
     }
@@ -200,6 +205,8 @@ impl Replica {
                 return Err(ReplicaError::not_allowed("invalid_field", e.to_string()));
             }
         }
+        // What only a person can supply: a reason to reject, a note on an ID check.
+        shared::input::check_op(&op)?;
         let tx = db.transaction()?;
         let staff_ok: bool =
             tx.query_row("SELECT EXISTS(SELECT 1 FROM staff WHERE id = ?1 AND active = 1)", [staff_id], |r| r.get(0))?;
@@ -208,6 +215,11 @@ impl Replica {
                 "unknown_staff",
                 format!("{staff_id} is not active staff of this store; log in again"),
             ));
+        }
+        if let Op::HandOver { verification: HandOverVerification::IdCheck { manager_id, .. }, .. } = &op {
+            if !Self::is_active_manager(&tx, manager_id)? {
+                return Err(ReplicaError::NotManager { staff_id: manager_id.clone() });
+            }
         }
         queries::apply_op_locally(&tx, &op)?;
         if let Op::ConfirmPick { fulfillment_order_id, .. } | Op::RejectFulfillment { fulfillment_order_id, .. } = &op {
@@ -238,6 +250,44 @@ impl Replica {
         Self::set_meta(&tx, "next_seq", &(seq + 1).to_string())?;
         tx.commit()?;
         Ok(env)
+    }
+
+    /// Whether `staff_id` is an active member of this store who may confirm an ID check.
+    fn is_active_manager(conn: &Connection, staff_id: &str) -> Result<bool> {
+        let role: Option<String> = conn
+            .query_row("SELECT role FROM staff WHERE id = ?1 AND active = 1", [staff_id], |r| r.get(0))
+            .optional()?;
+        Ok(role.as_deref().and_then(Role::parse).is_some_and(shared::input::may_confirm_id_check))
+    }
+
+    /// Hands an order over after a manager checked the customer's ID instead of a code. The
+    /// note must say what was checked; the manager confirms with their own PIN, checked
+    /// offline like a log-in (wrong PINs count towards its lockout), and the proof of it
+    /// goes with the hand-over for the server to check. Only an active manager of the store
+    /// may confirm. Refused input queues nothing.
+    pub fn hand_over_with_id_check(
+        &self,
+        staff_id: &str,
+        fulfillment_order_id: Uuid,
+        manager_id: &str,
+        manager_pin: &str,
+        note: &str,
+        now_ms: i64,
+    ) -> Result<OpEnvelope> {
+        shared::input::check_id_check_note(note)?;
+        let what = Approved::IdCheck { fulfillment_order_id, manager_id };
+        let approval = self.manager_approval(manager_id, manager_pin, what, now_ms).map_err(|e| match e {
+            ReplicaError::NotAllowed { reason, .. } if reason == "not_manager" => {
+                ReplicaError::NotManager { staff_id: manager_id.to_string() }
+            }
+            other => other,
+        })?;
+        let verification = HandOverVerification::IdCheck {
+            manager_id: manager_id.to_string(),
+            note: note.trim().to_string(),
+            approval: Some(approval),
+        };
+        self.perform(staff_id, Op::HandOver { fulfillment_order_id, verification })
     }
 
     /// Unacknowledged ops in device order, at most `limit`.

@@ -122,6 +122,8 @@ impl Replica {
                AND id NOT IN (SELECT fulfillment_order_id FROM outbox WHERE fulfillment_order_id IS NOT NULL)",
             [],
         )?;
+        // HQ's offline rules ride on every page: the counter applies a change from now on.
+        Self::set_meta(&tx, "rules", &serde_json::to_string(&page.rules)?)?;
         Self::set_meta(&tx, "cursor", &page.cursor)?;
         Self::set_meta(&tx, "last_pull_ms", &page.server_time.timestamp_millis().to_string())?;
         if let Some(b) = page.bootstrap {

@@ -265,6 +265,16 @@ impl Replica {
             .unwrap_or_default())
     }
 
+    /// The rules HQ set for the counter, as of the last pull (the defaults before the first).
+    pub(crate) fn device_rules(conn: &Connection) -> Result<shared::rules::DeviceRules> {
+        Ok(Self::meta(conn, "rules")?.and_then(|r| serde_json::from_str(&r).ok()).unwrap_or_default())
+    }
+
+    /// The rules HQ set that this device applies offline.
+    pub fn rules(&self) -> Result<shared::rules::DeviceRules> {
+        Self::device_rules(&self.db())
+    }
+
     fn save_attempts(conn: &Connection, subject: &str, s: &AttemptState) -> Result<()> {
         conn.execute(
             "INSERT INTO attempts (subject, failures, locked_until_ms, lockouts) VALUES (?1, ?2, ?3, ?4)
@@ -290,7 +300,7 @@ impl Replica {
         let mut state = Self::attempt_state(&db, &subject)?;
         let matched = verify_secret(pin, &pin_hash);
         // PINs do not expire; the far-future expiry keeps the shared attempt rules.
-        let outcome = state.attempt(matched, now_ms, i64::MAX);
+        let outcome = state.attempt(&Self::device_rules(&db)?, matched, now_ms, i64::MAX);
         Self::save_attempts(&db, &subject, &state)?;
         match outcome {
             Attempt::Verified => Ok(StaffRecord {
@@ -352,7 +362,7 @@ pub(crate) fn check_pickup_code(
         .is_some_and(|(c, qr)| qr.is_none_or(|q| q == fulfillment_order_id) && c.verify(&hash.hash));
     let subject = format!("pickup:{fulfillment_order_id}");
     let mut state = Replica::attempt_state(conn, &subject)?;
-    let outcome = state.attempt(matched, now_ms, hash.expires_at.timestamp_millis());
+    let outcome = state.attempt(&Replica::device_rules(conn)?, matched, now_ms, hash.expires_at.timestamp_millis());
     Replica::save_attempts(conn, &subject, &state)?;
     Ok(outcome)
 }
@@ -374,7 +384,7 @@ fn check_pickup_pass(conn: &Connection, fulfillment_order_id: Uuid, pass: &Picku
     let mut state = Replica::attempt_state(conn, &subject)?;
     let outcome = match check {
         PassCheck::Expired => Attempt::Expired,
-        other => state.attempt(other == PassCheck::Valid, now_ms, pass.expires_ms),
+        other => state.attempt(&Replica::device_rules(conn)?, other == PassCheck::Valid, now_ms, pass.expires_ms),
     };
     Replica::save_attempts(conn, &subject, &state)?;
     Ok(outcome)

@@ -5,6 +5,7 @@ use super::queries::load_order;
 use super::Replica;
 use crate::error::{ReplicaError, Result};
 use rusqlite::{params, Connection, OptionalExtension};
+use shared::app::OrderDetail;
 use shared::catalogue::{Sku, Style};
 use shared::fulfillment::FulfillmentState;
 use shared::pick::{count_scan, pick_lines, PickLine};
@@ -57,6 +58,21 @@ impl Replica {
             });
         }
         Ok(out)
+    }
+
+    /// One order as its screens show it: the local view (with actions not yet synced), its
+    /// SKUs described, its pick progress and how many of its actions wait for the server.
+    pub fn order_detail(&self, fulfillment_order_id: Uuid) -> Result<OrderDetail> {
+        let order = self
+            .fulfillment_order(fulfillment_order_id)?
+            .ok_or_else(|| ReplicaError::NotFound { what: format!("fulfillment order {fulfillment_order_id}") })?;
+        let codes: Vec<String> = order.lines.iter().map(|l| l.sku_code.clone()).collect();
+        Ok(OrderDetail {
+            skus: self.sku_views(&codes)?,
+            pick: self.pick_progress(fulfillment_order_id)?,
+            pending_ops: self.pending_count_for(fulfillment_order_id)?,
+            order,
+        })
     }
 
     /// Pick progress of an order: its lines with the units scanned so far.

@@ -1,14 +1,60 @@
-//! The commands the UI invokes. Each is a thin call into the replica or the sync engine;
-//! rules live in `shared` and `replica`, never here.
+//! The handlers of the commands the UI invokes, one per [`shared::app::command`] command,
+//! taking its `Args` and answering its `Answer` (the router in `ipc` holds them to that).
+//! Each is a thin call into the replica or the sync engine; rules live in `shared` and
+//! `replica`, never here. Replica work runs on a blocking thread ([`blocking`]), never on
+//! the thread that drives the window.
 
 pub mod camera;
 pub mod orders;
 
-use crate::error::{invalid, AppResult};
+use crate::error::{AppError, AppResult};
 use crate::state::{AppState, Settings};
-use replica::{ReplicaError, SyncStatus};
-use shared::app::{AppSnapshot, Diagnostics, EnrollmentView, ErrorView, HomeView, InboxItem, StaffMember, SyncView};
-use tauri::State;
+use replica::{Replica, ReplicaError, SyncStatus};
+use shared::app::command::{EnrollArgs, InboxItemArgs, LanguageArgs, LoginArgs, NoArgs};
+use shared::app::{AppSnapshot, Diagnostics, EnrollmentView, ErrorCode, ErrorView, HomeView, InboxItem};
+use shared::app::{StaffMember, SyncView};
+use std::sync::Arc;
+use tauri::{AppHandle, Manager, Runtime, State};
+
+/// What a handler gets besides its arguments: the app, for its state and its events.
+pub struct Cx<R: Runtime> {
+    app: AppHandle<R>,
+}
+
+impl<R: Runtime> Cx<R> {
+    /// The context of a command invoked on `app`.
+    pub fn new(app: AppHandle<R>) -> Self {
+        Cx { app }
+    }
+
+    /// The app.
+    pub fn app(&self) -> &AppHandle<R> {
+        &self.app
+    }
+
+    /// The running app's state.
+    pub fn state(&self) -> State<'_, AppState> {
+        self.app.state::<AppState>()
+    }
+}
+
+/// Runs replica work on a blocking thread: the PIN hash is deliberately slow and a large
+/// pull page holds the replica's lock, and neither may hold up the window or other commands.
+pub async fn blocking<T, E>(
+    replica: &Arc<Replica>,
+    f: impl FnOnce(&Replica) -> Result<T, E> + Send + 'static,
+) -> AppResult<T>
+where
+    T: Send + 'static,
+    E: Send + 'static,
+    AppError: From<E>,
+{
+    let replica = replica.clone();
+    tauri::async_runtime::spawn_blocking(move || f(&replica))
+        .await
+        .map_err(|e| ReplicaError::Storage { message: e.to_string() })?
+        .map_err(AppError::from)
+}
 
 /// The sync status as the UI shows it.
 pub fn sync_view(s: &SyncStatus) -> SyncView {
@@ -23,13 +69,13 @@ pub fn sync_view(s: &SyncStatus) -> SyncView {
 }
 
 fn error_view(e: &ReplicaError) -> ErrorView {
-    serde_json::to_value(crate::error::AppError::from(e.clone()))
+    serde_json::to_value(AppError::from(e.clone()))
         .and_then(serde_json::from_value)
-        .unwrap_or_else(|_| ErrorView { error: e.code().into(), message: e.to_string(), ..Default::default() })
+        .unwrap_or_else(|_| ErrorView::new(ErrorCode::Internal, e.to_string()))
 }
 
-fn enrollment_view(state: &AppState) -> AppResult<Option<EnrollmentView>> {
-    Ok(state.replica.enrollment()?.map(|e| EnrollmentView {
+fn enrollment_view(replica: &Replica) -> replica::Result<Option<EnrollmentView>> {
+    Ok(replica.enrollment()?.map(|e| EnrollmentView {
         server_url: e.server_url,
         device_id: e.device_id,
         store: e.store,
@@ -37,10 +83,11 @@ fn enrollment_view(state: &AppState) -> AppResult<Option<EnrollmentView>> {
 }
 
 /// Where the app stands: enrollment, session, sync, language.
-#[tauri::command(rename_all = "snake_case")]
-pub fn app_state(state: State<'_, AppState>) -> AppResult<AppSnapshot> {
+pub async fn app_state<R: Runtime>(cx: Cx<R>, _: NoArgs) -> AppResult<AppSnapshot> {
+    let state = cx.state();
+    let enrollment = blocking(&state.replica, enrollment_view).await?;
     Ok(AppSnapshot {
-        enrollment: enrollment_view(&state)?,
+        enrollment,
         staff: state.staff(),
         sync: sync_view(&state.engine.status().borrow()),
         language: state.settings().language,
@@ -50,69 +97,57 @@ pub fn app_state(state: State<'_, AppState>) -> AppResult<AppSnapshot> {
 }
 
 /// Enrols this device with a server address and a one-time code from HQ.
-#[tauri::command(rename_all = "snake_case")]
-pub async fn enroll(state: State<'_, AppState>, server_url: String, code: String) -> AppResult<EnrollmentView> {
-    let server_url = server_url.trim().trim_end_matches('/').to_string();
-    if !(server_url.starts_with("http://") || server_url.starts_with("https://")) {
-        return Err(invalid("server_url", "the server address must start with http:// or https://"));
-    }
-    let code = code.trim().to_string();
-    if code.is_empty() {
-        return Err(invalid("code", "enter the enrollment code from HQ"));
-    }
+pub async fn enroll<R: Runtime>(cx: Cx<R>, args: EnrollArgs) -> AppResult<EnrollmentView> {
+    let state = cx.state();
+    let (server_url, code) = shared::input::enrollment(&args.server_url, &args.code)?;
     let device_name = std::env::var("HOSTNAME").unwrap_or_else(|_| "store device".into());
     state.engine.enroll(&server_url, &code, &device_name).await?;
     state.set_staff(None);
-    enrollment_view(&state)?.ok_or_else(|| ReplicaError::NotEnrolled.into())
+    blocking(&state.replica, enrollment_view).await?.ok_or_else(|| ReplicaError::NotEnrolled.into())
 }
 
 /// Staff who may log in on this device.
-#[tauri::command(rename_all = "snake_case")]
-pub fn staff_members(state: State<'_, AppState>) -> AppResult<Vec<StaffMember>> {
-    Ok(state.replica.staff_members()?)
+pub async fn staff_members<R: Runtime>(cx: Cx<R>, _: NoArgs) -> AppResult<Vec<StaffMember>> {
+    blocking(&cx.state().replica, |r| r.staff_members()).await
 }
 
 /// Checks a PIN offline and starts a session.
-#[tauri::command(rename_all = "snake_case")]
-pub async fn login(state: State<'_, AppState>, staff_id: String, pin: String) -> AppResult<StaffMember> {
-    let replica = state.replica.clone();
+pub async fn login<R: Runtime>(cx: Cx<R>, args: LoginArgs) -> AppResult<StaffMember> {
+    let state = cx.state();
     let now = chrono::Utc::now().timestamp_millis();
-    // The PIN hash is deliberately slow: keep it off the UI thread.
-    let record = tauri::async_runtime::spawn_blocking(move || replica.login(&staff_id, &pin, now))
-        .await
-        .map_err(|e| ReplicaError::Storage { message: e.to_string() })??;
+    let record = blocking(&state.replica, move |r| r.login(&args.staff_id, &args.pin, now)).await?;
     let staff = StaffMember { id: record.id, name: record.name, role: record.role };
     state.set_staff(Some(staff.clone()));
     Ok(staff)
 }
 
 /// Ends the session.
-#[tauri::command(rename_all = "snake_case")]
-pub fn logout(state: State<'_, AppState>) {
-    state.set_staff(None);
+pub async fn logout<R: Runtime>(cx: Cx<R>, _: NoArgs) -> AppResult<()> {
+    cx.state().set_staff(None);
+    Ok(())
 }
 
 /// Task counts and unread inbox items.
-#[tauri::command(rename_all = "snake_case")]
-pub fn home(state: State<'_, AppState>) -> AppResult<HomeView> {
-    Ok(HomeView { counts: state.replica.task_counts()?, unread_inbox: state.replica.unread_inbox()? })
+pub async fn home<R: Runtime>(cx: Cx<R>, _: NoArgs) -> AppResult<HomeView> {
+    blocking(&cx.state().replica, |r| {
+        Ok::<_, ReplicaError>(HomeView { counts: r.task_counts()?, unread_inbox: r.unread_inbox()? })
+    })
+    .await
 }
 
 /// Rejections and conflicts, newest first.
-#[tauri::command(rename_all = "snake_case")]
-pub fn inbox(state: State<'_, AppState>) -> AppResult<Vec<InboxItem>> {
-    Ok(state.replica.inbox()?)
+pub async fn inbox<R: Runtime>(cx: Cx<R>, _: NoArgs) -> AppResult<Vec<InboxItem>> {
+    blocking(&cx.state().replica, |r| r.inbox()).await
 }
 
 /// Marks an inbox item read.
-#[tauri::command(rename_all = "snake_case")]
-pub fn mark_read(state: State<'_, AppState>, id: i64) -> AppResult<()> {
-    Ok(state.replica.mark_read(id)?)
+pub async fn mark_read<R: Runtime>(cx: Cx<R>, args: InboxItemArgs) -> AppResult<()> {
+    blocking(&cx.state().replica, move |r| r.mark_read(args.id)).await
 }
 
 /// Syncs now and reports how it went.
-#[tauri::command(rename_all = "snake_case")]
-pub async fn sync_now(state: State<'_, AppState>) -> AppResult<SyncView> {
+pub async fn sync_now<R: Runtime>(cx: Cx<R>, _: NoArgs) -> AppResult<SyncView> {
+    let state = cx.state();
     let result = state.engine.sync_once().await;
     let view = sync_view(&state.engine.status().borrow());
     result?;
@@ -120,26 +155,26 @@ pub async fn sync_now(state: State<'_, AppState>) -> AppResult<SyncView> {
 }
 
 /// Changes the UI language.
-#[tauri::command(rename_all = "snake_case")]
-pub fn set_language(state: State<'_, AppState>, language: String) -> AppResult<()> {
-    if !matches!(language.as_str(), "zh-CN" | "en") {
-        return Err(invalid("language", "language must be zh-CN or en"));
-    }
-    state.save_settings(Settings { language })
+pub async fn set_language<R: Runtime>(cx: Cx<R>, args: LanguageArgs) -> AppResult<()> {
+    shared::input::check_language(&args.language)?;
+    cx.state().save_settings(Settings { language: args.language })
 }
 
 /// Facts for support.
-#[tauri::command(rename_all = "snake_case")]
-pub fn diagnostics(state: State<'_, AppState>) -> AppResult<Diagnostics> {
-    let replica_bytes = std::fs::metadata(state.data_dir.join("replica.sqlite")).map(|m| m.len()).unwrap_or(0);
-    Ok(Diagnostics {
-        version: env!("CARGO_PKG_VERSION").to_string(),
-        protocol_version: shared::protocol::PROTOCOL_VERSION,
-        data_dir: state.data_dir.display().to_string(),
-        replica_bytes,
-        cursor: state.replica.cursor()?,
-        pending_ops: state.replica.pending_count()?,
-        orders_on_device: state.replica.fulfillment_orders(&[])?.len() as u64,
-        cameras: camera::camera_names(),
+pub async fn diagnostics<R: Runtime>(cx: Cx<R>, _: NoArgs) -> AppResult<Diagnostics> {
+    let data_dir = cx.state().data_dir.clone();
+    blocking(&cx.state().replica, move |r| {
+        let replica_bytes = std::fs::metadata(data_dir.join("replica.sqlite")).map(|m| m.len()).unwrap_or(0);
+        Ok::<_, ReplicaError>(Diagnostics {
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            protocol_version: shared::protocol::PROTOCOL_VERSION,
+            data_dir: data_dir.display().to_string(),
+            replica_bytes,
+            cursor: r.cursor()?,
+            pending_ops: r.pending_count()?,
+            orders_on_device: r.fulfillment_orders(&[])?.len() as u64,
+            cameras: camera::camera_names(),
+        })
     })
+    .await
 }

@@ -1,104 +1,56 @@
 //! Fulfillment-order commands: lists, detail, actions, pick scans and hand-over.
 
-use crate::error::{invalid, AppError, AppResult, ShellError};
-use crate::state::AppState;
-use replica::ReplicaError;
+use super::{blocking, Cx};
+use crate::error::AppResult;
+use shared::app::command::{IdCheckArgs, OrderArgs, OrderListArgs, PerformArgs, PickScanArgs};
 use shared::app::OrderDetail;
-use shared::approval::Approved;
-use shared::fulfillment::FulfillmentState;
 use shared::order::FulfillmentOrder;
 use shared::pick::PickLine;
-use shared::protocol::{HandOverVerification, Op};
-use tauri::State;
-use uuid::Uuid;
+use tauri::Runtime;
 
 /// Fulfillment orders on the device, newest first; all states when `states` is empty.
-#[tauri::command(rename_all = "snake_case")]
-pub fn fulfillment_orders(
-    state: State<'_, AppState>,
-    states: Vec<FulfillmentState>,
-) -> AppResult<Vec<FulfillmentOrder>> {
-    Ok(state.replica.fulfillment_orders(&states)?)
+pub async fn fulfillment_orders<R: Runtime>(cx: Cx<R>, args: OrderListArgs) -> AppResult<Vec<FulfillmentOrder>> {
+    blocking(&cx.state().replica, move |r| r.fulfillment_orders(&args.states)).await
 }
 
 /// One order with its SKUs described and its pick progress.
-#[tauri::command(rename_all = "snake_case")]
-pub fn order_detail(state: State<'_, AppState>, id: Uuid) -> AppResult<OrderDetail> {
-    let order = state
-        .replica
-        .fulfillment_order(id)?
-        .ok_or_else(|| ReplicaError::NotFound { what: format!("fulfillment order {id}") })?;
-    let codes: Vec<String> = order.lines.iter().map(|l| l.sku_code.clone()).collect();
-    Ok(OrderDetail {
-        skus: state.replica.sku_views(&codes)?,
-        pick: state.replica.pick_progress(id)?,
-        pending_ops: state.replica.pending_count_for(id)?,
-        order,
-    })
+pub async fn order_detail<R: Runtime>(cx: Cx<R>, args: OrderArgs) -> AppResult<OrderDetail> {
+    blocking(&cx.state().replica, move |r| r.order_detail(args.id)).await
 }
 
 /// Does an action as the logged-in associate and asks for a sync.
-#[tauri::command(rename_all = "snake_case")]
-pub fn perform(state: State<'_, AppState>, op: Op) -> AppResult<()> {
+pub async fn perform<R: Runtime>(cx: Cx<R>, args: PerformArgs) -> AppResult<()> {
+    let state = cx.state();
     let staff = state.require_staff()?;
-    if let Op::RejectFulfillment { reason, .. } = &op {
-        if reason.trim().is_empty() {
-            return Err(invalid("reason", "choose or type why the order is rejected"));
-        }
-    }
-    state.replica.perform(&staff.id, op)?;
+    blocking(&state.replica, move |r| r.perform(&staff.id, args.op)).await?;
     state.engine.poke();
     Ok(())
 }
 
 /// Counts one scanned unit while picking.
-#[tauri::command(rename_all = "snake_case")]
-pub fn scan_for_pick(state: State<'_, AppState>, id: Uuid, barcode: String) -> AppResult<Vec<PickLine>> {
+pub async fn scan_for_pick<R: Runtime>(cx: Cx<R>, args: PickScanArgs) -> AppResult<Vec<PickLine>> {
+    let state = cx.state();
     state.require_staff()?;
-    Ok(state.replica.scan_for_pick(id, &barcode)?)
+    blocking(&state.replica, move |r| r.scan_for_pick(args.id, &args.barcode)).await
 }
 
 /// Starts the pick of an order over.
-#[tauri::command(rename_all = "snake_case")]
-pub fn reset_pick(state: State<'_, AppState>, id: Uuid) -> AppResult<()> {
+pub async fn reset_pick<R: Runtime>(cx: Cx<R>, args: OrderArgs) -> AppResult<()> {
+    let state = cx.state();
     state.require_staff()?;
-    Ok(state.replica.reset_pick(id)?)
+    blocking(&state.replica, move |r| r.reset_pick(args.id)).await
 }
 
-/// Hands an order over after a manager checked the customer's ID instead of a code: the
-/// manager confirms with their own PIN, checked offline like a login.
-#[tauri::command(rename_all = "snake_case")]
-pub async fn hand_over_with_id_check(
-    state: State<'_, AppState>,
-    id: Uuid,
-    manager_id: String,
-    manager_pin: String,
-    note: String,
-) -> AppResult<()> {
+/// Hands an order over after a manager checked the customer's ID instead of a code (the
+/// replica checks the note and the manager's PIN and role).
+pub async fn hand_over_with_id_check<R: Runtime>(cx: Cx<R>, args: IdCheckArgs) -> AppResult<()> {
+    let state = cx.state();
     let staff = state.require_staff()?;
-    if note.trim().chars().count() < 4 {
-        return Err(invalid("note", "note the ID type and its last digits (at least 4 characters)"));
-    }
-    let replica = state.replica.clone();
     let now = chrono::Utc::now().timestamp_millis();
-    let manager = manager_id.clone();
-    let approval = tauri::async_runtime::spawn_blocking(move || {
-        let what = Approved::IdCheck { fulfillment_order_id: id, manager_id: &manager };
-        replica.manager_approval(&manager, &manager_pin, what, now)
+    blocking(&state.replica, move |r| {
+        r.hand_over_with_id_check(&staff.id, args.id, &args.manager_id, &args.manager_pin, &args.note, now)
     })
-    .await
-    .map_err(|e| ReplicaError::Storage { message: e.to_string() })?
-    .map_err(|e| -> AppError {
-        match e {
-            ReplicaError::NotAllowed { reason, .. } if reason == "not_manager" => {
-                ShellError::NotManager { staff_id: manager_id.clone() }.into()
-            }
-            other => other.into(),
-        }
-    })?;
-    let verification =
-        HandOverVerification::IdCheck { manager_id, note: note.trim().to_string(), approval: Some(approval) };
-    state.replica.perform(&staff.id, Op::HandOver { fulfillment_order_id: id, verification })?;
+    .await?;
     state.engine.poke();
     Ok(())
 }

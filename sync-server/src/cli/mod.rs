@@ -1,5 +1,6 @@
 //! Command-line interface (anyhow lives here, at the binary's edge).
 
+#[cfg(feature = "demo")]
 mod demo;
 mod import;
 
@@ -56,6 +57,7 @@ enum Command {
         files: Vec<PathBuf>,
     },
     /// Run the demo: embedded SQLite seeded with a generated brand, one enrollment code.
+    #[cfg(feature = "demo")]
     Demo {
         /// Address to listen on.
         #[arg(long, default_value = DEFAULT_LISTEN)]
@@ -167,6 +169,7 @@ async fn enrollment_code(storage: &dyn Storage, store: &str, public_url: &str) -
     Ok(code)
 }
 
+#[cfg(feature = "demo")]
 async fn serve(storage: Arc<dyn Storage>, listen: &str, admin_token: &str) -> anyhow::Result<()> {
     serve_with(storage, listen, admin_token, &LimitArgs::default()).await
 }
@@ -220,15 +223,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             enrollment_code(open(&s.database)?.as_ref(), &store, &url).await.map(|_| ())
         }
         Command::Import { files } => import::run(open(&s.database)?.as_ref(), &files).await,
+        #[cfg(feature = "demo")]
         Command::Demo { listen, data_dir, fresh } => demo::run(&listen, &data_dir, fresh).await,
         Command::RevokeDevice { id } => {
             let storage = open(&s.database)?;
             let device = id.clone();
-            let found =
-                service::write(storage.as_ref(), move |tx| Ok(storage::devices::revoke_device(tx, &device, now_ms())?))
-                    .await?;
-            if !found {
-                bail!("no device {id}; list devices with GET /api/v1/devices");
+            match service::write(storage.as_ref(), move |tx| service::enroll::revoke(tx, &device, now_ms())).await {
+                Err(e) if e.kind == service::ErrorKind::NotFound => {
+                    bail!("no device {id}; list devices with GET /api/v1/devices")
+                }
+                r => r?,
             }
             println!("Device {id} revoked: its token no longer works.");
             Ok(())

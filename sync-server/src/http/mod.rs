@@ -14,9 +14,11 @@ use crate::storage::Storage;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
 use axum::Router;
 use std::sync::Arc;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// Bodies above this are refused with 413 on ordinary endpoints.
 pub const BODY_LIMIT: usize = 1024 * 1024;
@@ -61,54 +63,69 @@ async fn method_not_allowed() -> Response {
     )
 }
 
+/// Liveness and database check
+///
+/// Runs a trivial query against the database. 200 when the server can reach it, 503 when it
+/// cannot.
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    operation_id = "healthz",
+    tag = openapi::META,
+    responses((status = 200, description = "The server and its database are up.", body = shared::admin::Health)),
+)]
 async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
-    match crate::service::read(state.storage.as_ref(), |tx| Ok(tx.query_opt("SELECT 1", &[])?.is_some())).await {
-        Ok(_) => {
-            axum::Json(serde_json::json!({"status": "ok", "database": state.storage.backend_name()})).into_response()
-        }
+    match crate::service::stock::health(state.storage.as_ref()).await {
+        Ok(health) => axum::Json(health).into_response(),
         Err(e) => error::ApiError(e).into_response(),
     }
 }
 
-/// Builds the router.
-pub fn router(state: AppState) -> Router {
-    let import =
-        Router::new().route("/api/v1/import", post(admin::import)).layer(DefaultBodyLimit::max(IMPORT_BODY_LIMIT));
-    let push =
-        Router::new().route("/api/v1/sync/push", post(device::push)).layer(DefaultBodyLimit::max(PUSH_BODY_LIMIT));
-    let adjust = Router::new()
-        .route("/api/v1/stock/adjustments", post(admin::adjust))
-        .layer(DefaultBodyLimit::max(ADJUSTMENT_BODY_LIMIT));
-    let rest = Router::new()
-        .route("/healthz", get(healthz))
-        .route("/api/v1/openapi.json", get(openapi::document))
-        .route("/api/v1/enroll", post(device::enroll))
-        .route("/api/v1/sync/pull", get(device::pull))
-        .route("/api/v1/sync/events", get(device::events))
-        .route("/api/v1/sync/availability", get(device::availability))
-        .route("/api/v1/stock", get(admin::stock))
-        .route("/api/v1/stock/audit", get(admin::audit))
-        .route("/api/v1/reservations", post(admin::hold))
-        .route("/api/v1/reservations/{id}", delete(admin::release))
-        .route("/api/v1/orders", post(admin::intake))
-        .route("/api/v1/orders/{id}", get(admin::order))
-        .route("/api/v1/orders/{id}/cancel", post(admin::cancel))
-        .route("/api/v1/fulfillment-orders/{id}/delivered", post(admin::delivered))
-        .route("/api/v1/enrollment-codes", post(admin::enrollment_code))
-        .route("/api/v1/devices", get(admin::devices))
-        .route("/api/v1/devices/{id}/revoke", post(admin::revoke))
-        .route("/api/v1/settings/pin-policy", get(admin::pin_policy).put(admin::set_pin_policy))
-        .route("/api/v1/conflicts", get(admin::conflicts))
-        .route("/api/v1/conflicts/{id}/resolve", post(admin::resolve_conflict))
-        .route("/api/v1/sync/resolutions", get(device::resolutions))
-        .route("/api/v1/notifications/claim", post(admin::claim_notifications))
-        .route("/api/v1/notifications/{id}/ack", post(admin::ack_notification))
+/// Every route of the API with its documentation: registered through `routes!`, so a route
+/// cannot exist without its entry in the OpenAPI document (see [`openapi`]).
+pub fn api() -> OpenApiRouter<AppState> {
+    let import = OpenApiRouter::new().routes(routes!(admin::import)).layer(DefaultBodyLimit::max(IMPORT_BODY_LIMIT));
+    let push = OpenApiRouter::new().routes(routes!(device::push)).layer(DefaultBodyLimit::max(PUSH_BODY_LIMIT));
+    let adjust =
+        OpenApiRouter::new().routes(routes!(admin::adjust)).layer(DefaultBodyLimit::max(ADJUSTMENT_BODY_LIMIT));
+    let rest = OpenApiRouter::new()
+        .routes(routes!(healthz))
+        .routes(routes!(openapi::document))
+        .routes(routes!(device::enroll))
+        .routes(routes!(device::pull))
+        .routes(routes!(device::events))
+        .routes(routes!(device::availability))
+        .routes(routes!(admin::stock))
+        .routes(routes!(admin::audit))
+        .routes(routes!(admin::hold))
+        .routes(routes!(admin::release))
+        .routes(routes!(admin::intake))
+        .routes(routes!(admin::order))
+        .routes(routes!(admin::cancel))
+        .routes(routes!(admin::delivered))
+        .routes(routes!(admin::enrollment_code))
+        .routes(routes!(admin::devices))
+        .routes(routes!(admin::revoke))
+        .routes(routes!(admin::pin_policy, admin::set_pin_policy))
+        .routes(routes!(admin::business_rules, admin::set_business_rules))
+        .routes(routes!(admin::conflicts))
+        .routes(routes!(admin::resolve_conflict))
+        .routes(routes!(device::resolutions))
+        .routes(routes!(admin::claim_notifications))
+        .routes(routes!(admin::ack_notification))
         .layer(DefaultBodyLimit::max(BODY_LIMIT));
-    Router::new()
-        .merge(import)
-        .merge(push)
-        .merge(adjust)
-        .merge(rest)
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi()).merge(import).merge(push).merge(adjust).merge(rest)
+}
+
+/// The OpenAPI document of [`api`], as `GET /api/v1/openapi.json` serves it.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    openapi::build(api())
+}
+
+/// Builds the router: the routes of [`api`] behind the cross-cutting layers.
+pub fn router(state: AppState) -> Router {
+    let (routes, _) = api().split_for_parts();
+    routes
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::map_response(error::json_error_bodies))

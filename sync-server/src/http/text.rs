@@ -39,7 +39,7 @@ fn form_pairs(query: &str) -> Vec<(String, String)> {
 }
 
 /// The body limit of a route (as set in [`super::router`]).
-fn body_limit(route: &str) -> usize {
+pub(super) fn body_limit(route: &str) -> usize {
     match route {
         "/api/v1/import" => IMPORT_BODY_LIMIT,
         "/api/v1/sync/push" => PUSH_BODY_LIMIT,

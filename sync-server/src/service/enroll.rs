@@ -90,3 +90,17 @@ pub fn authenticate(tx: &mut dyn Tx, token: &str) -> Result<Device, ServiceError
     }
     Ok(device)
 }
+
+/// Enrolled devices, revoked ones included, in enrolment order, optionally of one store.
+pub fn devices(tx: &mut dyn Tx, store: Option<&str>) -> Result<Vec<shared::admin::Device>, ServiceError> {
+    Ok(devices::devices(tx, store)?)
+}
+
+/// Revokes a device's token at once (a lost or stolen tablet); revoking again is harmless.
+pub fn revoke(tx: &mut dyn Tx, id: &str, now: i64) -> Result<(), ServiceError> {
+    if devices::revoke_device(tx, id, now)? {
+        Ok(())
+    } else {
+        Err(ServiceError::not_found("device", id))
+    }
+}

@@ -8,6 +8,48 @@ use shared::protocol::{Resolution, ResolutionPage};
 
 /// Most resolutions per page.
 pub const MAX_RESOLUTION_PAGE: u32 = 500;
+/// Conflicts or notifications one call lists when it does not say.
+pub const DEFAULT_LIST_LIMIT: u32 = 100;
+/// The most conflicts or notifications one call lists.
+pub const MAX_LIST_LIMIT: u32 = 1000;
+
+fn list_limit(limit: Option<u32>) -> u32 {
+    limit.unwrap_or(DEFAULT_LIST_LIMIT).clamp(1, MAX_LIST_LIMIT)
+}
+
+/// Conflicts flagged for HQ, newest first: open ones (`Some(false)`), resolved ones
+/// (`Some(true)`) or all.
+pub fn conflicts(
+    tx: &mut dyn Tx,
+    resolved: Option<bool>,
+    limit: Option<u32>,
+) -> Result<Vec<shared::admin::Conflict>, ServiceError> {
+    Ok(followups::follow_ups(tx, resolved, list_limit(limit))?)
+}
+
+/// Hands customer notifications to the gateway, each leased for a while so a gateway that
+/// dies before acknowledging does not lose them.
+pub fn claim_notifications(
+    tx: &mut dyn Tx,
+    limit: Option<u32>,
+    now: i64,
+) -> Result<Vec<shared::admin::Notification>, ServiceError> {
+    let claimed = followups::claim_notifications(tx, list_limit(limit), now)?;
+    Ok(claimed.iter().map(followups::Notification::to_admin).collect::<Result<Vec<_>, _>>()?)
+}
+
+/// The gateway took notification `id` (as the caller wrote it): it is not handed out again
+/// and its secrets are erased. Acknowledging again is harmless.
+pub fn ack_notification(tx: &mut dyn Tx, id: &str, now: i64) -> Result<(), ServiceError> {
+    let not_found =
+        || ServiceError::new(super::ErrorKind::NotFound, "not_found", format!("notification {id:?} was not found"));
+    let n: i64 = id.parse().ok().filter(|n| *n > 0).ok_or_else(not_found)?;
+    if followups::ack_notification(tx, n, now)? {
+        Ok(())
+    } else {
+        Err(ServiceError::not_found("notification", n))
+    }
+}
 
 /// Resolves a conflict with HQ's note. Resolving again with the same note answers the same;
 /// with another note it is refused, so one resolution is what the store sees.

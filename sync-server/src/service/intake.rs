@@ -13,8 +13,6 @@ use shared::text::{self, Rule};
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
-/// Same-city delivery reaches this far from the store.
-pub const SAME_CITY_RADIUS_KM: f64 = 30.0;
 /// Most lines one order may have.
 pub const MAX_LINES: usize = 100;
 
@@ -149,7 +147,8 @@ fn route(
     let mut cands = candidates(tx, kind, only, exclude, needs, own_store)?;
     if kind == FulfillmentKind::SameCity {
         if let Some(t) = target {
-            cands.retain(|c| c.location.distance_km(&t) <= SAME_CITY_RADIUS_KM);
+            let radius_km = f64::from(super::settings::business_rules(tx)?.same_city_radius_km);
+            cands.retain(|c| c.location.distance_km(&t) <= radius_km);
         }
     }
     // A customer collects or receives a rider's delivery in one go: never split those.

@@ -4,6 +4,7 @@ pub mod enroll;
 mod error;
 pub mod follow_ups;
 pub mod intake;
+mod op_context;
 pub mod pull;
 pub mod push;
 pub mod returns;
@@ -94,24 +95,4 @@ where
     F: FnMut(&mut dyn Tx) -> Result<T, ServiceError> + Send + 'static,
 {
     run(storage, f, false).await
-}
-
-/// Runs `f` inside a savepoint of the current transaction: its writes are undone if it
-/// fails, while the surrounding transaction goes on.
-pub fn savepoint<T>(
-    tx: &mut dyn Tx,
-    f: impl FnOnce(&mut dyn Tx) -> Result<T, ServiceError>,
-) -> Result<T, ServiceError> {
-    tx.exec("SAVEPOINT inner_op", &[])?;
-    match f(tx) {
-        Ok(v) => {
-            tx.exec("RELEASE SAVEPOINT inner_op", &[])?;
-            Ok(v)
-        }
-        Err(e) => {
-            tx.exec("ROLLBACK TO SAVEPOINT inner_op", &[])?;
-            tx.exec("RELEASE SAVEPOINT inner_op", &[])?;
-            Err(e)
-        }
-    }
 }

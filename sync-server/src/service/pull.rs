@@ -75,6 +75,19 @@ fn changes_cursor(at: Position) -> String {
     format!("c/{}/{}", at.tx, at.seq)
 }
 
+/// Refuses a device that speaks another sync protocol version than this server (400
+/// `unsupported_protocol_version`); a device that does not say is served.
+pub fn check_protocol_version(version: Option<u32>) -> Result<(), ServiceError> {
+    match version {
+        Some(v) if v != PROTOCOL_VERSION => Err(ServiceError::new(
+            ErrorKind::BadRequest,
+            "unsupported_protocol_version",
+            format!("this server speaks sync protocol v{PROTOCOL_VERSION}, the app sent v{v}; update the app"),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// One page of the store's changes after `cursor`.
 pub fn pull(tx: &mut dyn Tx, store: &str, cursor: &str, limit: u32) -> Result<PullResponse, ServiceError> {
     let limit = limit.clamp(1, shared::protocol::MAX_PULL_LIMIT);
@@ -100,6 +113,7 @@ pub fn pull(tx: &mut dyn Tx, store: &str, cursor: &str, limit: u32) -> Result<Pu
                 bootstrap: Some(BootstrapProgress { done, total: total.max(done) }),
                 changes,
                 server_time,
+                rules: super::settings::business_rules(tx)?.device(),
             })
         }
         Cursor::Changes { at } => {
@@ -124,6 +138,7 @@ pub fn pull(tx: &mut dyn Tx, store: &str, cursor: &str, limit: u32) -> Result<Pu
                 bootstrap: None,
                 changes: out,
                 server_time,
+                rules: super::settings::business_rules(tx)?.device(),
             })
         }
     }

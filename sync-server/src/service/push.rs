@@ -5,6 +5,7 @@
 //! savepoint: a rejected intent undoes only its own writes, and its result is stored like
 //! any other, so a replay gets the same answer.
 
+use super::op_context::{flag, OpContext};
 use super::{intake, returns, transitions, ErrorKind, ServiceError};
 use crate::storage::devices::{self, Device};
 use crate::storage::{catalogue, sync_ops, Tx};
@@ -14,21 +15,6 @@ use shared::protocol::{
     Op, OpEnvelope, OpOutcome, OpResult, PushRequest, PushResponse, MAX_PUSH_OPS, PROTOCOL_VERSION,
 };
 use std::collections::HashSet;
-use uuid::Uuid;
-
-/// Who did an op, where and when.
-pub struct OpContext<'a> {
-    /// Device.
-    pub device_id: &'a str,
-    /// The device's store.
-    pub store: &'a str,
-    /// Acting staff member.
-    pub staff_id: &'a str,
-    /// The op.
-    pub op_id: Uuid,
-    /// Server time (ms).
-    pub now: i64,
-}
 
 /// Checks what can be checked without the database: version, size, order.
 pub fn check_batch(req: &PushRequest) -> Result<(), ServiceError> {
@@ -128,7 +114,7 @@ fn apply_new(tx: &mut dyn Tx, device: &Device, env: &OpEnvelope, now: i64) -> Re
         OpContext { device_id: &device.id, store: &device.store_code, staff_id: &env.staff_id, op_id: env.op_id, now };
     let staff = catalogue::staff(tx, &env.staff_id)?;
     let staff_ok = staff.as_ref().is_some_and(|(store, s)| store == &device.store_code && s.active);
-    let result = super::savepoint(tx, |tx| {
+    let result = crate::storage::savepoint(tx, |tx| {
         if !staff_ok && !env.op.is_fact() {
             return Err(ServiceError::new(
                 ErrorKind::Forbidden,
@@ -148,7 +134,7 @@ fn apply_new(tx: &mut dyn Tx, device: &Device, env: &OpEnvelope, now: i64) -> Re
         Err(e) => OpOutcome::Rejected { code: e.code.to_string(), message: e.message },
     };
     if !staff_ok && matches!(outcome, OpOutcome::Applied) {
-        return transitions::flag(
+        return flag(
             tx,
             &ctx,
             None,

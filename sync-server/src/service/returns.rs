@@ -4,14 +4,13 @@
 //! whatever op carries it: the same fact sent again gets its first outcome back and changes
 //! nothing; other content under a known id is flagged for HQ, not applied.
 
-use super::push::OpContext;
-use super::transitions::flag;
+use super::op_context::{flag, OpContext};
 use super::{ErrorKind, ServiceError};
 use crate::storage::{catalogue, followups, ledger, orders, settlement, Tx};
 use shared::order::line_refund;
 use shared::protocol::{CountLine, OpOutcome, ReturnCondition, ReturnLine};
 use shared::secret::token_digest;
-use shared::staff::{Role, RETURN_MANAGER_LIMIT_FEN};
+use shared::staff::Role;
 use shared::stock::MovementReason;
 use uuid::Uuid;
 
@@ -115,7 +114,7 @@ pub fn accept_return(
             format!("order {order_id} is unknown; the goods were booked into stock without a refund"),
         ));
     }
-    if refund_total > RETURN_MANAGER_LIMIT_FEN {
+    if refund_total > super::settings::business_rules(tx)?.return_manager_limit_fen {
         let approved = match approved_by {
             Some(m) => catalogue::staff(tx, m)?
                 .is_some_and(|(store, s)| store == ctx.store && s.role == Role::Manager && s.active),

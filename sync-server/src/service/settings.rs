@@ -2,9 +2,11 @@
 
 use super::ServiceError;
 use crate::storage::{settings, Tx};
+use shared::rules::BusinessRules;
 use shared::staff::PinPolicy;
 
 const PIN_POLICY: &str = "pin_policy";
+const BUSINESS_RULES: &str = "business_rules";
 
 /// The PIN policy in force (the default until HQ sets one).
 pub fn pin_policy(tx: &mut dyn Tx) -> Result<PinPolicy, ServiceError> {
@@ -24,4 +26,23 @@ pub fn set_pin_policy(tx: &mut dyn Tx, policy: &PinPolicy, now: i64) -> Result<P
         .map_err(|e| ServiceError::new(super::ErrorKind::Internal, "internal", e.to_string()))?;
     settings::set(tx, PIN_POLICY, &json, now)?;
     Ok(*policy)
+}
+
+/// The business rules in force (the defaults until HQ sets them).
+pub fn business_rules(tx: &mut dyn Tx) -> Result<BusinessRules, ServiceError> {
+    Ok(settings::get(tx, BUSINESS_RULES)?
+        .and_then(|v| serde_json::from_str::<BusinessRules>(&v).ok())
+        .filter(|r| r.check().is_ok())
+        .unwrap_or_default())
+}
+
+/// Sets the business rules, all at once. They apply to what happens from now on (a fee
+/// already credited, or a pickup code already issued, keeps the rule it was made under);
+/// devices get the part they apply offline with their next pull.
+pub fn set_business_rules(tx: &mut dyn Tx, rules: &BusinessRules, now: i64) -> Result<BusinessRules, ServiceError> {
+    rules.check().map_err(|e| ServiceError::invalid("invalid_business_rules", e.to_string()))?;
+    let json = serde_json::to_string(rules)
+        .map_err(|e| ServiceError::new(super::ErrorKind::Internal, "internal", e.to_string()))?;
+    settings::set(tx, BUSINESS_RULES, &json, now)?;
+    Ok(*rules)
 }

@@ -1,9 +1,12 @@
-//! Master data import, ERP stock adjustments and channel stock holds.
+//! Master data import, ERP stock adjustments, channel stock holds, and what HQ and devices
+//! read of the stock pool.
 
 use super::{now_ms, random_bytes, ServiceError};
-use crate::storage::{catalogue, changes, ledger, Tx};
+use crate::storage::{catalogue, changes, ledger, Storage, Tx};
 use serde::Serialize;
+use shared::admin::{Audit, Health, HealthStatus};
 use shared::import::{ImportBundle, ReservationRequest, StockAdjustmentBatch};
+use shared::protocol::{AvailabilityPage, NetworkAvailability, StockRecord};
 use shared::secret::{hash_secret, to_hex, token_digest, PIN_ITERATIONS};
 use shared::staff::{valid_pin, PinPolicy};
 use shared::stock::{MovementReason, Quality};
@@ -12,24 +15,8 @@ use std::collections::HashSet;
 /// Most rows one import may carry.
 pub const MAX_IMPORT_ROWS: usize = 200_000;
 
-/// What an import changed.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct ImportSummary {
-    /// Nodes upserted.
-    pub nodes: usize,
-    /// Styles upserted.
-    pub styles: usize,
-    /// SKUs upserted.
-    pub skus: usize,
-    /// Bundles replaced.
-    pub bundles: usize,
-    /// Staff upserted.
-    pub staff: usize,
-    /// Stock levels set.
-    pub stock: usize,
-    /// Movements recorded for stock differences.
-    pub movements: usize,
-}
+/// What an import changed: the API's own answer type.
+pub use shared::admin::ImportSummary;
 
 fn check_text(field: &str, value: &str, max: usize) -> Result<(), ServiceError> {
     super::text::check(field, value, shared::text::Rule::required(max))
@@ -221,16 +208,8 @@ pub fn import(tx: &mut dyn Tx, b: &ImportBundle) -> Result<ImportSummary, Servic
     Ok(summary)
 }
 
-/// What an adjustment batch did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct AdjustmentResult {
-    /// The batch.
-    pub batch_id: String,
-    /// Lines applied now (0 on a replay).
-    pub applied: usize,
-    /// The batch had been applied before; nothing changed.
-    pub replayed: bool,
-}
+/// What an adjustment batch did: the API's own answer type.
+pub use shared::admin::AdjustmentResult;
 
 /// Applies an ERP adjustment batch once per `batch_id`, all lines or none: a line that
 /// would take on-hand below zero or below what is reserved refuses the whole batch (422
@@ -360,4 +339,41 @@ pub fn release_hold(tx: &mut dyn Tx, id: &str) -> Result<ledger::Reservation, Se
     }
     ledger::close_reservation(tx, id, ledger::Close::Release, id, now_ms())?;
     Ok(ledger::reservation(tx, id)?.unwrap_or(r))
+}
+
+/// A node's balances (HQ view), in SKU order, at most 10000; only `sku`'s when given. An
+/// unknown node is 404; an unknown SKU (or one the node has no stock of) gives an empty list.
+pub fn node_stock(tx: &mut dyn Tx, node: &str, sku: Option<&str>) -> Result<Vec<StockRecord>, ServiceError> {
+    if catalogue::node(tx, node)?.is_none() {
+        return Err(ServiceError::not_found("node", node));
+    }
+    Ok(ledger::node_stock(tx, node, sku)?)
+}
+
+/// Checks the stock pool's invariants.
+pub fn audit(tx: &mut dyn Tx) -> Result<Audit, ServiceError> {
+    Ok(ledger::audit(tx)?)
+}
+
+/// Most SKUs per network availability page.
+pub const MAX_AVAILABILITY_PAGE: u32 = 5_000;
+
+/// One page of sellable units available to promise across the network, per SKU after
+/// `after` in code order; `limit` is clamped to `1..=MAX_AVAILABILITY_PAGE`.
+pub fn network_availability(tx: &mut dyn Tx, after: &str, limit: u32) -> Result<AvailabilityPage, ServiceError> {
+    let limit = limit.clamp(1, MAX_AVAILABILITY_PAGE);
+    let items = ledger::network_availability(tx, after, limit)?;
+    let next = (items.len() as u32 == limit).then(|| items.last().map(|i| i.0.clone())).flatten();
+    Ok(AvailabilityPage {
+        as_of: chrono::Utc::now(),
+        items: items.into_iter().map(|(sku_code, available)| NetworkAvailability { sku_code, available }).collect(),
+        next,
+    })
+}
+
+/// `GET /healthz`: whether the database answers. It is not stock, but the service layer has
+/// no module of its own for it yet.
+pub async fn health(storage: &dyn Storage) -> Result<Health, ServiceError> {
+    super::read(storage, |tx| Ok(crate::storage::health(tx)?)).await?;
+    Ok(Health { status: HealthStatus::Ok, database: storage.backend_name().to_string() })
 }

@@ -1,22 +1,19 @@
 //! Server semantics of the fulfillment-order operations a store device pushes.
 
 use super::intake::{refresh_status, release_lines, reroute};
-use super::push::OpContext;
+use super::op_context::{flag, OpContext};
 use super::{random_bytes, ServiceError};
 use crate::storage::orders::{self, FulfillmentRow};
 use crate::storage::Tx;
 use crate::storage::{catalogue, followups, keys, ledger, settlement};
 use shared::approval::Approved;
 use shared::fulfillment::{transition, FulfillmentEvent, FulfillmentKind, FulfillmentState};
-use shared::pickup::{pass_public_key, PassCheck, PickupCode, PickupPass, VALID_DAYS};
+use shared::pickup::{pass_public_key, PassCheck, PickupCode, PickupPass};
 use shared::protocol::{HandOverVerification, OpOutcome, PickedLine};
 use shared::routing::Need;
 use shared::staff::Role;
 use shared::stock::{MovementReason, Quality};
 use uuid::Uuid;
-
-/// Fulfillment fee for the store, in basis points of the goods' paid value.
-pub const FULFILLMENT_FEE_BP: i64 = 300;
 
 /// Loads a fulfillment order of the device's store for a step, locking it until the
 /// transaction ends; another store's id is "not found".
@@ -158,7 +155,9 @@ pub fn mark_ready(tx: &mut dyn Tx, ctx: &OpContext<'_>, id: Uuid) -> Result<OpOu
     let mut f = load(tx, ctx, id)?;
     step(&mut f, FulfillmentEvent::MarkReady)?;
     let code = PickupCode::from_entropy(random_bytes::<8>());
-    let expires = ctx.now + VALID_DAYS * 86_400_000;
+    let rules = super::settings::business_rules(tx)?.device();
+    let valid_days = rules.pickup_code_valid_days;
+    let expires = ctx.now + rules.pickup_code_valid_ms();
     f.pickup_code_hash = Some(code.hash(id, random_bytes::<16>()));
     f.pickup_expires_ms = Some(expires);
     // The QR is a pass HQ signs: a device checks it with HQ's public key, holding no secret.
@@ -168,7 +167,7 @@ pub fn mark_ready(tx: &mut dyn Tx, ctx: &OpContext<'_>, id: Uuid) -> Result<OpOu
     let store = catalogue::node(tx, ctx.store)?.map(|n| n.name).unwrap_or_else(|| ctx.store.to_string());
     let text = |code: &str, pass: &str| {
         format!(
-            "您的订单 {} 已可在 {} 自提，提货码 {code}，{VALID_DAYS} 天内有效。/ Your order {} is ready at {}. Pickup code {code}, valid {VALID_DAYS} days. QR: {pass}",
+            "您的订单 {} 已可在 {} 自提，提货码 {code}，{valid_days} 天内有效。/ Your order {} is ready at {}. Pickup code {code}, valid {valid_days} days. QR: {pass}",
             order.channel_order_id, store, order.channel_order_id, store
         )
     };
@@ -195,7 +194,7 @@ fn fee_for(tx: &mut dyn Tx, f: &FulfillmentRow) -> Result<i64, ServiceError> {
             value += shared::order::line_refund(paid, ol.qty, 0, l.qty);
         }
     }
-    Ok(value * FULFILLMENT_FEE_BP / 10_000)
+    Ok(super::settings::business_rules(tx)?.fulfillment_fee(value))
 }
 
 /// Goods left the node: consume reservations (or, if there are none any more, record the
@@ -232,34 +231,6 @@ fn goods_left(tx: &mut dyn Tx, ctx: &OpContext<'_>, f: &FulfillmentRow) -> Resul
     Ok(())
 }
 
-/// Records a conflict for HQ and flags the fulfillment order.
-pub fn flag(
-    tx: &mut dyn Tx,
-    ctx: &OpContext<'_>,
-    f: Option<&mut FulfillmentRow>,
-    order_id: Option<Uuid>,
-    code: &'static str,
-    message: String,
-) -> Result<OpOutcome, ServiceError> {
-    let fo_id = f.as_ref().map(|f| f.id.to_string());
-    if let Some(f) = f {
-        f.flagged = true;
-    }
-    let c = followups::Conflict {
-        id: 0,
-        store_code: Some(ctx.store.to_string()),
-        device_id: Some(ctx.device_id.to_string()),
-        op_id: Some(ctx.op_id.to_string()),
-        order_id: order_id.map(|o| o.to_string()),
-        fulfillment_order_id: fo_id,
-        code: code.to_string(),
-        message: message.clone(),
-        created_ms: ctx.now,
-    };
-    followups::insert_conflict(tx, &c)?;
-    Ok(OpOutcome::Conflict { code: code.to_string(), message })
-}
-
 /// Fact: goods handed to the customer. Never rejected for state; conflicts are flagged.
 pub fn hand_over(
     tx: &mut dyn Tx,
@@ -274,7 +245,7 @@ pub fn hand_over(
                 let public = pass_public_key(&keys::pickup_pass_key(tx, random_bytes::<32>(), ctx.now)?);
                 // Checked at the device's time of the hand-over would be kinder to an offline
                 // counter, but the device clock is not trusted; the pass's own expiry is
-                // generous (VALID_DAYS) and a late sync is flagged, not refused.
+                // generous (days, as HQ set it) and a late sync is flagged, not refused.
                 let ok = pass.check(&public, id, ctx.now) == PassCheck::Valid;
                 ("pickup_pass", ok, "the pickup QR code was not issued by HQ for this order (or has expired)")
             }

@@ -2,7 +2,6 @@
 
 use super::{Dialect, StorageError, Tx};
 use crate::params;
-use serde::Serialize;
 
 /// Stores a new one-time enrollment code hash.
 pub fn insert_enrollment_code(
@@ -44,8 +43,8 @@ pub fn consume_enrollment_code(
     Ok(Some(r.text(0)?))
 }
 
-/// An enrolled device.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// An enrolled device as stored (HQ's API sends [`Device::to_admin`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Device {
     /// Id.
     pub id: String,
@@ -61,6 +60,22 @@ pub struct Device {
     pub created_ms: i64,
     /// Last request at (ms).
     pub last_seen_ms: Option<i64>,
+}
+
+impl Device {
+    /// The device as HQ's API shows it.
+    pub fn to_admin(&self) -> Result<shared::admin::Device, StorageError> {
+        Ok(shared::admin::Device {
+            id: uuid::Uuid::parse_str(&self.id)
+                .map_err(|e| StorageError::Decode(format!("device id {}: {e}", self.id)))?,
+            store_code: self.store_code.clone(),
+            name: self.name.clone(),
+            last_seq: self.last_seq,
+            revoked_ms: self.revoked_ms,
+            created_ms: self.created_ms,
+            last_seen_ms: self.last_seen_ms,
+        })
+    }
 }
 
 /// Inserts a device.
@@ -114,12 +129,12 @@ pub fn device_for_update(tx: &mut dyn Tx, id: &str) -> Result<Option<Device>, St
     tx.query_opt(&sql, params![id])?.map(|r| device_from_row(&r)).transpose()
 }
 
-/// All devices, optionally of one store.
-pub fn devices(tx: &mut dyn Tx, store: Option<&str>) -> Result<Vec<Device>, StorageError> {
+/// All devices, optionally of one store, as HQ lists them.
+pub fn devices(tx: &mut dyn Tx, store: Option<&str>) -> Result<Vec<shared::admin::Device>, StorageError> {
     let sql = format!(
         "SELECT {DEVICE_COLUMNS} FROM device WHERE CAST($1 AS TEXT) IS NULL OR store_code = $1 ORDER BY created_ms"
     );
-    tx.query(&sql, params![store])?.iter().map(device_from_row).collect()
+    tx.query(&sql, params![store])?.iter().map(|r| device_from_row(r)?.to_admin()).collect()
 }
 
 /// Revokes a device; returns false if unknown.

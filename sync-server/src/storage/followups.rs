@@ -55,8 +55,8 @@ pub fn insert_notification(tx: &mut dyn Tx, n: &NewNotification<'_>, now_ms: i64
     Ok(())
 }
 
-/// A queued notification.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+/// A queued notification as stored (HQ's API sends [`Notification::to_admin`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notification {
     /// Id.
     pub id: i64,
@@ -70,6 +70,20 @@ pub struct Notification {
     pub recipient: String,
     /// Message text.
     pub body: String,
+}
+
+impl Notification {
+    /// The notification as HQ's API shows it.
+    pub fn to_admin(&self) -> Result<shared::admin::Notification, StorageError> {
+        Ok(shared::admin::Notification {
+            id: self.id,
+            order_id: parse_uuid(&self.order_id)?,
+            fulfillment_order_id: self.fulfillment_order_id.as_deref().map(parse_uuid).transpose()?,
+            kind: self.kind.clone(),
+            recipient: self.recipient.clone(),
+            body: self.body.clone(),
+        })
+    }
 }
 
 /// How long a claimed notification is the claimer's: unacknowledged after that, it is
@@ -117,8 +131,8 @@ pub fn ack_notification(tx: &mut dyn Tx, id: i64, now_ms: i64) -> Result<bool, S
     )? == 1)
 }
 
-/// A conflict or alert for HQ.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+/// A conflict or alert for HQ, as it is flagged.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Conflict {
     /// Id.
     pub id: i64,
@@ -150,16 +164,40 @@ pub fn insert_conflict(tx: &mut dyn Tx, c: &Conflict) -> Result<(), StorageError
     Ok(())
 }
 
-/// A conflict with its resolution, as HQ lists it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+fn parse_uuid(text: &str) -> Result<Uuid, StorageError> {
+    Uuid::parse_str(text).map_err(|e| StorageError::Decode(format!("uuid {text:?}: {e}")))
+}
+
+/// A conflict with its resolution, as stored (HQ's API sends [`FollowUp::to_admin`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FollowUp {
     /// The conflict.
-    #[serde(flatten)]
     pub conflict: Conflict,
     /// When HQ resolved it (ms), if it did.
     pub resolved_ms: Option<i64>,
     /// HQ's note.
     pub resolution_note: Option<String>,
+}
+
+impl FollowUp {
+    /// The conflict as HQ's API shows it.
+    pub fn to_admin(&self) -> Result<shared::admin::Conflict, StorageError> {
+        let c = &self.conflict;
+        let uuid = |t: &Option<String>| t.as_deref().map(parse_uuid).transpose();
+        Ok(shared::admin::Conflict {
+            id: c.id,
+            store_code: c.store_code.clone(),
+            device_id: uuid(&c.device_id)?,
+            op_id: uuid(&c.op_id)?,
+            order_id: uuid(&c.order_id)?,
+            fulfillment_order_id: uuid(&c.fulfillment_order_id)?,
+            code: c.code.clone(),
+            message: c.message.clone(),
+            created_ms: c.created_ms,
+            resolved_ms: self.resolved_ms,
+            resolution_note: self.resolution_note.clone(),
+        })
+    }
 }
 
 const FOLLOW_UP_COLUMNS: &str =
@@ -183,15 +221,19 @@ fn follow_up_from_row(r: &super::Row) -> Result<FollowUp, StorageError> {
     })
 }
 
-/// Conflicts, newest first: the open ones, the resolved ones, or both.
-pub fn follow_ups(tx: &mut dyn Tx, resolved: Option<bool>, limit: u32) -> Result<Vec<FollowUp>, StorageError> {
+/// Conflicts, newest first: the open ones, the resolved ones, or both, as HQ lists them.
+pub fn follow_ups(
+    tx: &mut dyn Tx,
+    resolved: Option<bool>,
+    limit: u32,
+) -> Result<Vec<shared::admin::Conflict>, StorageError> {
     let filter = match resolved {
         None => "",
         Some(false) => "WHERE resolved_ms IS NULL",
         Some(true) => "WHERE resolved_ms IS NOT NULL",
     };
     let sql = format!("SELECT {FOLLOW_UP_COLUMNS} FROM flagged_conflict {filter} ORDER BY id DESC LIMIT $1");
-    tx.query(&sql, params![limit])?.iter().map(follow_up_from_row).collect()
+    tx.query(&sql, params![limit])?.iter().map(|r| follow_up_from_row(r)?.to_admin()).collect()
 }
 
 /// One conflict, locked for a change on PostgreSQL.

@@ -9,7 +9,9 @@
 
 use super::{changes, StorageError, Tx};
 use crate::params;
-use serde::Serialize;
+use shared::admin::ReservationStatus;
+/// Reservations and the audit are sent to HQ as they are: the API's own types.
+pub use shared::admin::{Audit, Reservation};
 use shared::protocol::StockRecord;
 use shared::stock::{MovementReason, Quality, StockLevel};
 
@@ -131,23 +133,6 @@ pub fn set_safety(tx: &mut dyn Tx, node: &str, sku: &str, quality: Quality, safe
     Ok(())
 }
 
-/// An active or closed reservation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Reservation {
-    /// Id.
-    pub id: String,
-    /// The caller's idempotency key (holds) or none (fulfillment lines).
-    pub reference: Option<String>,
-    /// Node.
-    pub node_code: String,
-    /// SKU.
-    pub sku_code: String,
-    /// Units.
-    pub qty: i64,
-    /// `active`, `consumed` or `released`.
-    pub status: String,
-}
-
 /// Reserves `qty` sellable units if available: one conditional UPDATE, then the
 /// reservation row. Returns false, changing nothing, when not enough is available.
 pub fn try_reserve(
@@ -212,7 +197,11 @@ fn reservation_from_row(r: &super::Row) -> Result<Reservation, StorageError> {
         node_code: r.text(2)?,
         sku_code: r.text(3)?,
         qty: r.i64(4)?,
-        status: r.text(5)?,
+        status: {
+            let status = r.text(5)?;
+            ReservationStatus::parse(&status)
+                .ok_or_else(|| StorageError::Decode(format!("reservation status {status}")))?
+        },
     })
 }
 
@@ -361,21 +350,6 @@ pub fn count_balances(tx: &mut dyn Tx, node: &str) -> Result<u64, StorageError> 
     Ok(r.map(|r| r.i64(0)).transpose()?.unwrap_or(0) as u64)
 }
 
-/// Result of checking the pool's invariants.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Audit {
-    /// Balances checked.
-    pub balances: u64,
-    /// Movements in the ledger.
-    pub movements: u64,
-    /// Balances whose on-hand differs from their ledger sum.
-    pub ledger_mismatches: Vec<String>,
-    /// Balances whose reserved differs from their active reservations.
-    pub reservation_mismatches: Vec<String>,
-    /// Balances where more is reserved than is on hand (oversold by physical facts).
-    pub oversold: Vec<String>,
-}
-
 /// Checks that every balance equals its ledger and reservations.
 pub fn audit(tx: &mut dyn Tx) -> Result<Audit, StorageError> {
     let counts = tx
@@ -424,8 +398,8 @@ pub fn shrink_reservation(
         return close_reservation(tx, id, Close::Release, reference, now_ms);
     }
     let Some(r) = reservation(tx, id)? else { return Ok(false) };
-    if r.status != "active" || qty >= r.qty {
-        return Ok(r.status == "active");
+    if r.status != ReservationStatus::Active || qty >= r.qty {
+        return Ok(r.status == ReservationStatus::Active);
     }
     tx.exec("UPDATE reservation SET qty = $2 WHERE id = $1", params![id, qty])?;
     tx.exec(

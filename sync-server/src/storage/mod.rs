@@ -70,6 +70,26 @@ pub trait Tx {
     }
 }
 
+/// Runs `f` inside a savepoint of the current transaction: its writes are undone if it
+/// fails, while the surrounding transaction goes on.
+pub fn savepoint<T, E: From<StorageError>>(
+    tx: &mut dyn Tx,
+    f: impl FnOnce(&mut dyn Tx) -> Result<T, E>,
+) -> Result<T, E> {
+    tx.exec("SAVEPOINT inner_op", &[])?;
+    match f(tx) {
+        Ok(v) => {
+            tx.exec("RELEASE SAVEPOINT inner_op", &[])?;
+            Ok(v)
+        }
+        Err(e) => {
+            tx.exec("ROLLBACK TO SAVEPOINT inner_op", &[])?;
+            tx.exec("RELEASE SAVEPOINT inner_op", &[])?;
+            Err(e)
+        }
+    }
+}
+
 /// Whether a job's transaction should be committed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
@@ -95,6 +115,14 @@ pub trait Storage: Send + Sync + 'static {
     fn read(&self, job: Job) -> StorageFuture;
     /// A short name for logs and `/healthz`.
     fn backend_name(&self) -> &'static str;
+}
+
+/// Whether the database answers a trivial query (`GET /healthz`).
+pub fn health(tx: &mut dyn Tx) -> Result<(), StorageError> {
+    match tx.query_opt("SELECT 1", &[])? {
+        Some(_) => Ok(()),
+        None => Err(StorageError::Unavailable("the database answered SELECT 1 with no row".into())),
+    }
 }
 
 /// Builds a parameter list: `params![a, b]` is `&[Value::from(a), Value::from(b)]`.

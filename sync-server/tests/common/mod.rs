@@ -19,6 +19,11 @@ pub struct Database {
     _dir: tempfile::TempDir,
 }
 
+/// Whether this run tests the PostgreSQL backend (`SYNC_TEST_BACKEND=postgres`).
+pub fn on_postgres() -> bool {
+    std::env::var("SYNC_TEST_BACKEND").as_deref() == Ok("postgres")
+}
+
 /// Where PostgreSQL tests create their databases.
 pub fn postgres_admin_url() -> String {
     std::env::var("SYNC_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
@@ -41,7 +46,7 @@ pub fn postgres_admin(sql: String) {
 impl Database {
     pub fn fresh() -> Database {
         let dir = tempfile::tempdir().unwrap();
-        if std::env::var("SYNC_TEST_BACKEND").as_deref() == Ok("postgres") {
+        if on_postgres() {
             Database::fresh_postgres(dir)
         } else {
             Database { url: format!("sqlite://{}", dir.path().join("hq.sqlite").display()), postgres: None, _dir: dir }

@@ -1,20 +1,14 @@
 //! Enrollment: the server address and HQ's one-time code, typed or scanned from HQ's QR.
 
-use crate::app::refresh_snapshot;
 use crate::components::TopBar;
 use crate::i18n::K;
 use crate::ipc;
 use crate::scan::on_scan;
 use crate::state::{Ctx, Screen};
 use leptos::prelude::*;
-use shared::app::EnrollmentView;
+use shared::app::command::{Enroll, EnrollArgs};
+use shared::app::{ErrorCode, ErrorView};
 use shared::scan::{classify, ScanInput};
-
-#[derive(serde::Serialize)]
-struct EnrollArgs {
-    server_url: String,
-    code: String,
-}
 
 /// The enrollment screen.
 #[component]
@@ -32,10 +26,10 @@ pub fn EnrollScreen() -> impl IntoView {
         busy.set(true);
         leptos::task::spawn_local(async move {
             let args = EnrollArgs { server_url: server_url.get_untracked(), code: code.get_untracked() };
-            match ipc::call::<_, EnrollmentView>("enroll", &args).await {
+            match ipc::invoke::<Enroll>(args).await {
                 Ok(_) => {
                     ctx.ok(K::Enrolled);
-                    refresh_snapshot(ctx).await;
+                    ctx.refresh_snapshot().await;
                     ctx.reset_to(Screen::Login);
                 }
                 Err(e) => ctx.error(&e),
@@ -49,11 +43,7 @@ pub fn EnrollScreen() -> impl IntoView {
             code.set(c);
             submit();
         }
-        _ => ctx.error(&shared::app::ErrorView {
-            error: "not_an_enrollment_code".into(),
-            message: text,
-            ..Default::default()
-        }),
+        _ => ctx.error(&ErrorView::new(ErrorCode::NotAnEnrollmentCode, text)),
     });
     view! {
         <TopBar title=K::EnrollTitle/>

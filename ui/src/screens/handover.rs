@@ -2,27 +2,20 @@
 //! checked on the device, so it works offline; wrong codes count towards a lockout. A
 //! manager may check the customer's ID instead. A receipt QR closes the hand-over.
 
-use super::order::{order_resource, try_perform};
-use crate::components::{time_text, Failed, Loading, TopBar};
-use crate::i18n::{error_text, role_label, K};
+use super::common::{order_resource, try_perform};
+use crate::components::{Failed, Loading, TopBar};
+use crate::i18n::{error_text, role_label, time_text, K};
 use crate::ipc;
 use crate::scan::on_scan;
 use crate::state::{Ctx, Screen};
 use leptos::prelude::*;
-use shared::app::{ErrorView, StaffMember};
+use shared::app::command::{HandOverWithIdCheck, IdCheckArgs, ListStaff, NoArgs};
+use shared::app::{ErrorCode, ErrorView};
 use shared::fulfillment::FulfillmentState;
 use shared::protocol::{HandOverVerification, Op};
 use shared::scan::{classify, ScanInput};
 use shared::staff::Role;
 use uuid::Uuid;
-
-#[derive(serde::Serialize)]
-struct IdCheckArgs {
-    id: Uuid,
-    manager_id: String,
-    manager_pin: String,
-    note: String,
-}
 
 /// What the receipt QR carries: the order and when it was handed over.
 fn receipt_payload(id: Uuid, order_no: &str, at_ms: i64) -> String {
@@ -46,7 +39,7 @@ pub fn HandoverScreen(id: Uuid) -> impl IntoView {
     let busy = RwSignal::new(false);
     let receipt = RwSignal::new(None::<(String, i64)>);
     let id_check = RwSignal::new(false);
-    let managers = LocalResource::new(|| ipc::call::<_, Vec<StaffMember>>("staff_members", &ipc::NoArgs {}));
+    let managers = LocalResource::new(|| ipc::invoke::<ListStaff>(NoArgs {}));
     let manager_id = RwSignal::new(String::new());
     let manager_pin = RwSignal::new(String::new());
     let note = RwSignal::new(String::new());
@@ -87,7 +80,7 @@ pub fn HandoverScreen(id: Uuid) -> impl IntoView {
         };
         manager_pin.set(String::new());
         leptos::task::spawn_local(async move {
-            match ipc::run("hand_over_with_id_check", &args).await {
+            match ipc::invoke::<HandOverWithIdCheck>(args).await {
                 Ok(()) => {
                     ctx.data_version.update(|v| *v += 1);
                     id_check.set(false);
@@ -106,14 +99,12 @@ pub fn HandoverScreen(id: Uuid) -> impl IntoView {
             code.set(payload);
             submit_code();
         }
-        ScanInput::PickupQr { .. } => {
-            ctx.error(&ErrorView { error: "qr_for_another_order".into(), message: text, ..Default::default() })
-        }
+        ScanInput::PickupQr { .. } => ctx.error(&ErrorView::new(ErrorCode::QrForAnotherOrder, text)),
         ScanInput::PickupCode { code: c } => {
             code.set(c);
             submit_code();
         }
-        _ => ctx.error(&ErrorView { error: "not_a_pickup_code".into(), message: text, ..Default::default() }),
+        _ => ctx.error(&ErrorView::new(ErrorCode::NotAPickupCode, text)),
     });
     // Once handed over, the order leaves the device: the receipt alone remains.
     let body = move || match detail.get() {

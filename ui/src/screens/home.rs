@@ -6,7 +6,8 @@ use crate::ipc;
 use crate::scan::on_scan;
 use crate::state::{Ctx, OrderFilter, Screen};
 use leptos::prelude::*;
-use shared::app::{ErrorView, HomeView};
+use shared::app::command::{GetHome, NoArgs};
+use shared::app::{ErrorCode, ErrorView};
 use shared::scan::{classify, ScanInput};
 
 /// The home screen.
@@ -15,12 +16,12 @@ pub fn HomeScreen() -> impl IntoView {
     let ctx = Ctx::get();
     let home = LocalResource::new(move || {
         ctx.data_version.track();
-        ipc::call::<_, HomeView>("home", &ipc::NoArgs {})
+        ipc::invoke::<GetHome>(NoArgs {})
     });
     // A customer's pickup QR scanned from anywhere on home opens the hand-over.
     on_scan(move |text| match classify(&text) {
         ScanInput::PickupQr { fulfillment_order_id, .. } => ctx.go(Screen::Handover(fulfillment_order_id)),
-        _ => ctx.error(&ErrorView { error: "scan_on_home".into(), message: text, ..Default::default() }),
+        _ => ctx.error(&ErrorView::new(ErrorCode::ScanOnHome, text)),
     });
     let tile = move |id: &'static str, label: K, count: Option<u64>, to: Screen, urgent: bool| {
         view! {

@@ -1,16 +1,11 @@
 //! The conflict inbox: actions the server refused and facts it flagged for HQ.
 
-use crate::components::{time_text, Empty, Failed, Loading, TopBar};
-use crate::i18n::{inbox_code_text, K};
+use crate::components::{Empty, Failed, Loading, TopBar};
+use crate::i18n::{inbox_code_text, time_text, K};
 use crate::ipc;
 use crate::state::{Ctx, Screen};
 use leptos::prelude::*;
-use shared::app::InboxItem;
-
-#[derive(serde::Serialize)]
-struct ReadArgs {
-    id: i64,
-}
+use shared::app::command::{GetInbox, InboxItemArgs, MarkRead, NoArgs};
 
 /// The inbox screen.
 #[component]
@@ -18,11 +13,11 @@ pub fn InboxScreen() -> impl IntoView {
     let ctx = Ctx::get();
     let items = LocalResource::new(move || {
         ctx.data_version.track();
-        ipc::call::<_, Vec<InboxItem>>("inbox", &ipc::NoArgs {})
+        ipc::invoke::<GetInbox>(NoArgs {})
     });
     let mark_read = move |id: i64| {
         leptos::task::spawn_local(async move {
-            match ipc::run("mark_read", &ReadArgs { id }).await {
+            match ipc::invoke::<MarkRead>(InboxItemArgs { id }).await {
                 Ok(()) => items.refetch(),
                 Err(e) => ctx.error(&e),
             }

@@ -1,18 +1,12 @@
 //! PIN login, checked offline against the store's staff list on the device.
 
-use crate::app::refresh_snapshot;
 use crate::components::{Failed, Loading, TopBar};
 use crate::i18n::{role_label, K};
 use crate::ipc;
 use crate::state::{Ctx, Screen};
 use leptos::prelude::*;
+use shared::app::command::{ListStaff, Login, LoginArgs, NoArgs};
 use shared::app::StaffMember;
-
-#[derive(serde::Serialize)]
-struct LoginArgs {
-    staff_id: String,
-    pin: String,
-}
 
 /// The login screen.
 #[component]
@@ -20,7 +14,7 @@ pub fn LoginScreen() -> impl IntoView {
     let ctx = Ctx::get();
     let staff = LocalResource::new(move || {
         ctx.data_version.track();
-        ipc::call::<_, Vec<StaffMember>>("staff_members", &ipc::NoArgs {})
+        ipc::invoke::<ListStaff>(NoArgs {})
     });
     let chosen = RwSignal::new(None::<StaffMember>);
     let pin = RwSignal::new(String::new());
@@ -34,9 +28,9 @@ pub fn LoginScreen() -> impl IntoView {
         leptos::task::spawn_local(async move {
             let args = LoginArgs { staff_id: member.id, pin: pin.get_untracked() };
             pin.set(String::new());
-            match ipc::call::<_, StaffMember>("login", &args).await {
+            match ipc::invoke::<Login>(args).await {
                 Ok(_) => {
-                    refresh_snapshot(ctx).await;
+                    ctx.refresh_snapshot().await;
                     ctx.reset_to(Screen::Home);
                 }
                 Err(e) => ctx.error(&e),

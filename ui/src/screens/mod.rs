@@ -1,5 +1,7 @@
-//! One module per screen.
+//! One module per screen, and what they share ([`common`]). A screen uses `common` and the
+//! modules below (components, state, ipc, i18n), never another screen or the app root.
 
+pub mod common;
 pub mod enroll;
 pub mod handover;
 pub mod home;

@@ -1,56 +1,13 @@
 //! One order: its lines and what can be done with it now.
 
+use super::common::{order_resource, perform, REASONS};
 use crate::components::{Failed, Loading, StateBadge, TopBar};
 use crate::i18n::{channel_label, kind_label, K};
-use crate::ipc;
 use crate::state::{Ctx, Screen};
 use leptos::prelude::*;
-use shared::app::OrderDetail;
 use shared::fulfillment::{FulfillmentKind, FulfillmentState};
 use shared::protocol::Op;
 use uuid::Uuid;
-
-/// Arguments naming one order.
-#[derive(serde::Serialize)]
-pub struct IdArgs {
-    /// The fulfillment order.
-    pub id: Uuid,
-}
-
-/// Loads an order, reloading when synced data arrives.
-pub fn order_resource(id: Uuid) -> LocalResource<Result<OrderDetail, shared::app::ErrorView>> {
-    let ctx = Ctx::get();
-    LocalResource::new(move || {
-        ctx.data_version.track();
-        ipc::call::<_, OrderDetail>("order_detail", &IdArgs { id })
-    })
-}
-
-#[derive(serde::Serialize)]
-struct PerformArgs {
-    op: Op,
-}
-
-/// Does an action as the logged-in associate; on success the screens reload.
-pub async fn try_perform(ctx: Ctx, op: Op) -> Result<(), shared::app::ErrorView> {
-    ipc::run("perform", &PerformArgs { op }).await?;
-    ctx.data_version.update(|v| *v += 1);
-    Ok(())
-}
-
-/// [`try_perform`], showing any error.
-pub async fn perform(ctx: Ctx, op: Op) -> bool {
-    match try_perform(ctx, op).await {
-        Ok(()) => true,
-        Err(e) => {
-            ctx.error(&e);
-            false
-        }
-    }
-}
-
-/// Reasons offered when rejecting or short-picking (free text is allowed too).
-pub const REASONS: [K; 3] = [K::ReasonOutOfStock, K::ReasonDamaged, K::ReasonNotFound];
 
 /// The order screen.
 #[component]

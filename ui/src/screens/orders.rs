@@ -1,17 +1,11 @@
 //! Order lists by what they wait for.
 
-use crate::components::{time_text, Empty, Failed, Loading, StateBadge, TopBar};
-use crate::i18n::{channel_label, kind_label, K};
+use crate::components::{Empty, Failed, Loading, StateBadge, TopBar};
+use crate::i18n::{channel_label, kind_label, time_text, K};
 use crate::ipc;
 use crate::state::{Ctx, OrderFilter, Screen};
 use leptos::prelude::*;
-use shared::fulfillment::FulfillmentState;
-use shared::order::FulfillmentOrder;
-
-#[derive(serde::Serialize)]
-struct ListArgs {
-    states: Vec<FulfillmentState>,
-}
+use shared::app::command::{ListOrders, OrderListArgs};
 
 /// The order list.
 #[component]
@@ -19,7 +13,7 @@ pub fn OrdersScreen(filter: OrderFilter) -> impl IntoView {
     let ctx = Ctx::get();
     let orders = LocalResource::new(move || {
         ctx.data_version.track();
-        ipc::call::<_, Vec<FulfillmentOrder>>("fulfillment_orders", &ListArgs { states: filter.states() })
+        ipc::invoke::<ListOrders>(OrderListArgs { states: filter.states() })
     });
     let chips = OrderFilter::ALL.map(|f| {
         view! {

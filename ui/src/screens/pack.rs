@@ -1,7 +1,7 @@
 //! Packing: the associate checks the picked units into one bag labelled with the order
 //! number; confirming records the pick (every unit scanned) with the server.
 
-use super::order::{order_resource, perform};
+use super::common::{order_resource, perform};
 use crate::components::{Failed, Loading, TopBar};
 use crate::i18n::K;
 use crate::state::{Ctx, Screen};

@@ -1,22 +1,17 @@
 //! Picking by scanning every unit: the wrong item or one too many is refused on the spot;
 //! a shortage is reported with a reason and the server reroutes the missing units.
 
-use super::order::{order_resource, perform, IdArgs, REASONS};
+use super::common::{order_resource, perform, REASONS};
 use crate::components::{Failed, Loading, ScanBar, TopBar};
 use crate::i18n::{error_text, K};
 use crate::ipc;
 use crate::scan::on_scan;
 use crate::state::{Ctx, Screen};
 use leptos::prelude::*;
+use shared::app::command::{OrderArgs, PickScanArgs, ResetPick, ScanForPick};
 use shared::pick::{is_complete, picked_lines, PickLine};
 use shared::protocol::Op;
 use uuid::Uuid;
-
-#[derive(serde::Serialize)]
-struct ScanArgs {
-    id: Uuid,
-    barcode: String,
-}
 
 /// Feedback on the last scan.
 #[derive(Clone, PartialEq)]
@@ -41,7 +36,7 @@ pub fn PickScreen(id: Uuid) -> impl IntoView {
     });
     on_scan(move |barcode| {
         leptos::task::spawn_local(async move {
-            match ipc::call::<_, Vec<PickLine>>("scan_for_pick", &ScanArgs { id, barcode: barcode.clone() }).await {
+            match ipc::invoke::<ScanForPick>(PickScanArgs { id, barcode: barcode.clone() }).await {
                 Ok(l) => {
                     lines.set(Some(l));
                     feedback.set(Some(Feedback::Counted(barcode)));
@@ -69,7 +64,7 @@ pub fn PickScreen(id: Uuid) -> impl IntoView {
     };
     let reset = move |_| {
         leptos::task::spawn_local(async move {
-            match ipc::run("reset_pick", &IdArgs { id }).await {
+            match ipc::invoke::<ResetPick>(OrderArgs { id }).await {
                 Ok(()) => detail.refetch(),
                 Err(e) => ctx.error(&e),
             }

@@ -1,17 +1,11 @@
 //! Settings: language, the server this device is enrolled with, sync now, diagnostics.
 
-use crate::app::refresh_snapshot;
-use crate::components::{time_text, Failed, Loading, TopBar};
-use crate::i18n::{Lang, K};
+use crate::components::{Failed, Loading, TopBar};
+use crate::i18n::{time_text, Lang, K};
 use crate::ipc;
 use crate::state::{Ctx, Screen};
 use leptos::prelude::*;
-use shared::app::{Diagnostics, SyncView};
-
-#[derive(serde::Serialize)]
-struct LanguageArgs {
-    language: String,
-}
+use shared::app::command::{GetDiagnostics, LanguageArgs, Logout, NoArgs, SetLanguage, SyncNow};
 
 /// The settings screen.
 #[component]
@@ -19,12 +13,12 @@ pub fn SettingsScreen() -> impl IntoView {
     let ctx = Ctx::get();
     let diagnostics = LocalResource::new(move || {
         ctx.data_version.track();
-        ipc::call::<_, Diagnostics>("diagnostics", &ipc::NoArgs {})
+        ipc::invoke::<GetDiagnostics>(NoArgs {})
     });
     let syncing = RwSignal::new(false);
     let set_lang = move |lang: Lang| {
         leptos::task::spawn_local(async move {
-            match ipc::run("set_language", &LanguageArgs { language: lang.tag().into() }).await {
+            match ipc::invoke::<SetLanguage>(LanguageArgs { language: lang.tag().into() }).await {
                 Ok(()) => ctx.lang.set(lang),
                 Err(e) => ctx.error(&e),
             }
@@ -33,7 +27,7 @@ pub fn SettingsScreen() -> impl IntoView {
     let sync_now = move |_| {
         syncing.set(true);
         leptos::task::spawn_local(async move {
-            match ipc::call::<_, SyncView>("sync_now", &ipc::NoArgs {}).await {
+            match ipc::invoke::<SyncNow>(NoArgs {}).await {
                 Ok(view) => {
                     ctx.sync.set(view);
                     ctx.data_version.update(|v| *v += 1);
@@ -46,8 +40,8 @@ pub fn SettingsScreen() -> impl IntoView {
     };
     let logout = move |_| {
         leptos::task::spawn_local(async move {
-            let _ = ipc::run("logout", &ipc::NoArgs {}).await;
-            refresh_snapshot(ctx).await;
+            let _ = ipc::invoke::<Logout>(NoArgs {}).await;
+            ctx.refresh_snapshot().await;
             ctx.reset_to(Screen::Login);
         });
     };

@@ -9,7 +9,8 @@ use shared::ean13::Ean13;
 use shared::fulfillment::{transition, FulfillmentEvent, FulfillmentKind, FulfillmentState};
 use shared::node::{Capabilities, GeoPoint, Node, NodeKind};
 use shared::order::{Channel, FulfillmentLine, FulfillmentOrder, PickupCodeHash};
-use shared::pickup::{Attempt, PickupCode, LOCKOUT_MINUTES, MAX_ATTEMPTS};
+use shared::pickup::{Attempt, PickupCode};
+use shared::rules::DeviceRules;
 use shared::protocol::{
     Change, CountLine, EnrollResponse, HandOverVerification, Op, OpOutcome, OpResult, PickedLine, PullResponse,
     ReturnCondition, ReturnLine, StaffRecord, StockRecord, PROTOCOL_VERSION,
@@ -108,6 +109,7 @@ fn page(changes: Vec<Change>) -> PullResponse {
         bootstrap: None,
         changes,
         server_time: Utc::now(),
+        rules: Default::default(),
     }
 }
 
@@ -642,10 +644,10 @@ fn pin_login_works_offline_and_locks_out_after_five_wrong_pins() {
     // A success resets the count.
     assert_eq!(fx.r.login(ASSOCIATE, "0000", NOW_MS).unwrap_err(), ReplicaError::WrongPin { attempts_left: 4 });
     fx.r.login(ASSOCIATE, PIN, NOW_MS).unwrap();
-    for left in (1..MAX_ATTEMPTS).rev() {
+    for left in (1..DeviceRules::default().pickup_max_attempts).rev() {
         assert_eq!(fx.r.login(ASSOCIATE, "9999", NOW_MS).unwrap_err(), ReplicaError::WrongPin { attempts_left: left });
     }
-    let until = NOW_MS + LOCKOUT_MINUTES * 60_000;
+    let until = NOW_MS + i64::from(DeviceRules::default().pickup_lockout_minutes) * 60_000;
     assert_eq!(fx.r.login(ASSOCIATE, "9999", NOW_MS).unwrap_err(), ReplicaError::LockedOut { until_ms: until });
     // Locked: even the right PIN is refused, and the lock survives reopening the file.
     assert_eq!(fx.r.login(ASSOCIATE, PIN, NOW_MS + 1).unwrap_err(), ReplicaError::LockedOut { until_ms: until });
@@ -654,10 +656,10 @@ fn pin_login_works_offline_and_locks_out_after_five_wrong_pins() {
     // Other staff are not affected.
     reopened.login(MANAGER, PIN, NOW_MS + 1).unwrap();
     // Guessing on after a lockout locks for twice as long, also across a restart.
-    for _ in 0..MAX_ATTEMPTS - 1 {
+    for _ in 0..DeviceRules::default().pickup_max_attempts - 1 {
         reopened.login(ASSOCIATE, "9999", until).unwrap_err();
     }
-    let twice = until + 2 * LOCKOUT_MINUTES * 60_000;
+    let twice = until + 2 * i64::from(DeviceRules::default().pickup_lockout_minutes) * 60_000;
     assert_eq!(reopened.login(ASSOCIATE, "9999", until).unwrap_err(), ReplicaError::LockedOut { until_ms: twice });
     let again = Replica::open(&fx.path).unwrap();
     assert_eq!(again.login(ASSOCIATE, PIN, twice - 1).unwrap_err(), ReplicaError::LockedOut { until_ms: twice });
@@ -665,6 +667,23 @@ fn pin_login_works_offline_and_locks_out_after_five_wrong_pins() {
 
     assert!(matches!(fx.r.login("NOBODY", PIN, NOW_MS), Err(ReplicaError::NotFound { .. })));
     assert!(matches!(fx.r.login(RETIRED, PIN, NOW_MS), Err(ReplicaError::NotFound { .. })));
+}
+
+#[test]
+fn the_attempt_limit_and_lockout_hq_set_arrive_with_a_pull_and_apply_offline() {
+    let fx = fixture();
+    assert_eq!(fx.r.rules().unwrap(), DeviceRules::default(), "defaults before HQ says otherwise");
+    let rules = DeviceRules { pickup_max_attempts: 3, pickup_lockout_minutes: 40, ..DeviceRules::default() };
+    let mut p = page(vec![]);
+    p.rules = rules;
+    fx.r.apply_pull(&p).unwrap();
+    assert_eq!(fx.r.rules().unwrap(), rules);
+    assert_eq!(fx.r.login(ASSOCIATE, "9999", NOW_MS).unwrap_err(), ReplicaError::WrongPin { attempts_left: 2 });
+    assert_eq!(fx.r.login(ASSOCIATE, "9999", NOW_MS).unwrap_err(), ReplicaError::WrongPin { attempts_left: 1 });
+    let until = NOW_MS + 40 * 60_000;
+    assert_eq!(fx.r.login(ASSOCIATE, "9999", NOW_MS).unwrap_err(), ReplicaError::LockedOut { until_ms: until });
+    // The rules survive a restart of the app (they live in the replica file).
+    assert_eq!(Replica::open(&fx.path).unwrap().rules().unwrap(), rules);
 }
 
 #[test]
@@ -703,12 +722,12 @@ fn pickup_codes_verify_offline_with_attempt_limits() {
     let wrong = if digits == "00000000" { "11111111" } else { "00000000" };
     assert_eq!(
         fx.r.verify_pickup_code(fo.id, &code.qr_payload(other.id), now_ms).unwrap(),
-        Attempt::Wrong { attempts_left: MAX_ATTEMPTS - 1 }
+        Attempt::Wrong { attempts_left: DeviceRules::default().pickup_max_attempts - 1 }
     );
-    for left in (1..MAX_ATTEMPTS - 1).rev() {
+    for left in (1..DeviceRules::default().pickup_max_attempts - 1).rev() {
         assert_eq!(fx.r.verify_pickup_code(fo.id, wrong, now_ms).unwrap(), Attempt::Wrong { attempts_left: left });
     }
-    let until = now_ms + LOCKOUT_MINUTES * 60_000;
+    let until = now_ms + i64::from(DeviceRules::default().pickup_lockout_minutes) * 60_000;
     assert_eq!(fx.r.verify_pickup_code(fo.id, "garbage", now_ms).unwrap(), Attempt::LockedOut { until_ms: until });
     assert_eq!(fx.r.verify_pickup_code(fo.id, digits, now_ms + 1).unwrap(), Attempt::LockedOut { until_ms: until });
     // Per order: the other order is not locked.
@@ -744,12 +763,12 @@ fn pickup_passes_verify_with_hqs_public_key_and_count_when_forged() {
     let forged = PickupPass::issue(&[8; 32], fo.id, valid.timestamp_millis());
     assert_eq!(
         fx.r.verify_pickup_code(fo.id, &forged, now_ms).unwrap(),
-        Attempt::Wrong { attempts_left: MAX_ATTEMPTS - 1 }
+        Attempt::Wrong { attempts_left: DeviceRules::default().pickup_max_attempts - 1 }
     );
     let elsewhere = PickupPass::issue(&HQ_KEY, other.id, valid.timestamp_millis());
     assert_eq!(
         fx.r.verify_pickup_code(fo.id, &elsewhere, now_ms).unwrap(),
-        Attempt::Wrong { attempts_left: MAX_ATTEMPTS - 2 }
+        Attempt::Wrong { attempts_left: DeviceRules::default().pickup_max_attempts - 2 }
     );
     // Expired passes are refused as expired.
     let old = PickupPass::issue(&HQ_KEY, other.id, now_ms - 1);
@@ -794,7 +813,7 @@ fn a_manager_approval_is_a_proof_from_the_pin_the_manager_types() {
     assert_eq!(reason(&fx.r.manager_approval(ASSOCIATE, PIN, associate, NOW_MS).unwrap_err()), "not_manager");
     assert!(matches!(
         fx.r.manager_approval(MANAGER, "0000", what, NOW_MS),
-        Err(ReplicaError::WrongPin { attempts_left }) if attempts_left == MAX_ATTEMPTS - 1
+        Err(ReplicaError::WrongPin { attempts_left }) if attempts_left == DeviceRules::default().pickup_max_attempts - 1
     ));
 }
 
@@ -981,4 +1000,5 @@ fn enrolling_at_another_store_starts_from_scratch() {
     assert!(matches!(fx.r.login(ASSOCIATE, PIN, NOW_MS), Err(ReplicaError::NotFound { .. })));
 }
 
+mod rules;
 mod views;
