@@ -6,4 +6,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/prerequisites.sh
 ensure_prerequisites
-exec cargo run --release --locked -p sync-server -- demo "$@"
+exec cargo run --release --locked -p sync-server --features demo -- demo "$@"

@@ -73,3 +73,11 @@ ensure_tauri_driver() {
         cargo install tauri-driver --version 2.1.0 --locked
     fi
 }
+
+# The dependency policy checker (deny.toml): licences, banned crates, sources.
+ensure_cargo_deny() {
+    if [ "$(cargo deny --version 2>/dev/null | awk '{print $2}')" != "0.20.2" ]; then
+        echo "Installing cargo-deny 0.20.2 (checks dependency licences and sources; a few minutes, once)…"
+        cargo install cargo-deny --version 0.20.2 --locked
+    fi
+}

@@ -8,6 +8,7 @@ ensure_wasm_target
 ensure_app_prerequisites
 ensure_wasm_bindgen
 ensure_tauri_driver
+ensure_cargo_deny
 
 # CI runs on a fresh clone on the same machine each time: keep one Cargo target directory
 # outside the clone, so the dependencies are not built again from scratch on every run.
@@ -44,16 +45,18 @@ report_steps() {
 }
 trap report_steps EXIT
 
-step "format"
+step "format, module cycles, dependency licences and sources"
 cargo fmt --all -- --check
-
-step "shared compiles to wasm32 (the UI uses it)"
-cargo check --locked -p shared --target wasm32-unknown-unknown
+for crate in shared replica sync-server src-tauri ui gen scanner; do
+    python3 scripts/check-module-cycles.py "$crate/src"
+done
+cargo deny --offline check licenses bans sources
 
 step "the store app's UI, built once to wasm (the app embeds it)"
 ./scripts/build-ui.sh
 
-step "lint (the UI also for wasm32)"
+# The wasm lint of the UI also checks `shared` for wasm32 (without its server-only features).
+step "lint (the UI and shared also for wasm32)"
 cargo clippy --locked --workspace --all-targets -- -D warnings
 cargo clippy --locked -p store-ui --target wasm32-unknown-unknown -- -D warnings
 
@@ -69,9 +72,11 @@ step "the sync-server suite again on PostgreSQL, with the scale-out tests"
 ensure_postgres
 SYNC_TEST_BACKEND=postgres cargo test --locked -p sync-server
 
-step "benchmark smoke runs (1 s per scenario; figures are not checked)"
-cargo bench --locked -p sync-server --bench reservations -- --seconds 1
-cargo bench --locked -p sync-server --bench reservations_pg -- --seconds 1
-cargo bench --locked -p tests --bench bootstrap -- --quick
-cargo bench --locked -p tests --bench barcode -- --quick
-cargo bench --locked -p tests --bench push -- --quick
+# Built with the test profile the suites above already compiled: a smoke run proves each
+# benchmark still works end to end; its figures mean something only under `cargo bench`.
+step "benchmark smoke runs (short and small; figures are not checked)"
+cargo test --locked -p sync-server --bench reservations -- --seconds 1
+cargo test --locked -p sync-server --bench reservations_pg -- --seconds 1
+cargo test --locked -p tests --bench bootstrap -- --quick
+cargo test --locked -p tests --bench barcode -- --quick
+cargo test --locked -p tests --bench push -- --quick

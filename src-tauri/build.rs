@@ -1,3 +1,6 @@
+//! Build script: compiles the app's Tauri configuration and its capabilities (the
+//! barcode-scanner plugin's only in phone and tablet builds).
+
 fn main() {
     // The barcode-scanner plugin exists only in phone and tablet builds, so its capability
     // is only read there; a desktop build would reject the unknown permission.

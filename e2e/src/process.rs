@@ -83,12 +83,14 @@ impl ProcessGroup {
         let pid = self.child.id();
         let mut doomed = descendants(pid);
         doomed.push(pid);
-        // SAFETY: plain syscalls with no memory arguments. The group id is our child's pid
-        // (process_group(0)); our child is not reaped yet, so neither id can have been reused.
-        unsafe {
-            libc::kill(-(pid as libc::pid_t), libc::SIGKILL);
-            for p in &doomed {
-                libc::kill(*p as libc::pid_t, libc::SIGKILL);
+        // The group id is our child's pid (process_group(0)); our child is not reaped yet, so
+        // neither id can have been reused. Errors mean the process is gone already.
+        if let Some(group) = rustix::process::Pid::from_raw(pid as i32) {
+            let _ = rustix::process::kill_process_group(group, rustix::process::Signal::KILL);
+        }
+        for p in &doomed {
+            if let Some(p) = rustix::process::Pid::from_raw(*p as i32) {
+                let _ = rustix::process::kill_process(p, rustix::process::Signal::KILL);
             }
         }
         let _ = self.child.wait();
@@ -130,18 +132,13 @@ fn parent_of(stat: &str) -> Option<u32> {
     after.split_whitespace().nth(1)?.parse().ok()
 }
 
-/// `N` distinct loopback TCP ports that were free a moment ago (held together while
-/// picked, so they differ from each other).
+/// `N` distinct loopback TCP ports that were free a moment ago.
 pub(crate) fn free_ports<const N: usize>() -> Result<[u16; N]> {
-    let err = |source| Error::Io { action: "cannot find a free port on", path: "127.0.0.1".into(), source };
-    let mut held = Vec::with_capacity(N);
-    let mut ports = [0u16; N];
-    for port in ports.iter_mut() {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").map_err(err)?;
-        *port = l.local_addr().map_err(err)?.port();
-        held.push(l);
-    }
-    Ok(ports)
+    test_support::free_ports::<N>().map_err(|source| Error::Io {
+        action: "cannot find a free port on",
+        path: "127.0.0.1".into(),
+        source,
+    })
 }
 
 /// A loopback TCP port that was free a moment ago.

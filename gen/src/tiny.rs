@@ -64,7 +64,7 @@ pub fn tiny() -> ImportBundle {
         node_code: node.into(),
         sku_code: sku.into(),
         quality: Quality::Sellable,
-        on_hand: Count::new(n).unwrap(),
+        on_hand: Count::new(n).expect("the tiny brand's stock levels are small"),
         safety: None,
     };
     let stock = vec![

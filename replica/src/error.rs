@@ -16,34 +16,70 @@ pub enum ReplicaError {
     Revoked,
     /// The server speaks another protocol version.
     #[error("the server speaks a different sync protocol ({message}); update the app or the server")]
-    IncompatibleServer { message: String },
+    IncompatibleServer {
+        /// Which versions differ, or why the address has no sync API.
+        message: String,
+    },
     /// The server cannot be reached; work goes on offline.
     #[error("the server cannot be reached ({message}); working offline")]
-    Offline { message: String },
+    Offline {
+        /// The network error, for the log and the status line.
+        message: String,
+    },
     /// The server refused a request.
     #[error("the server refused the request ({code}): {message}")]
-    Server { status: u16, code: String, message: String },
+    Server {
+        /// The HTTP status of the answer.
+        status: u16,
+        /// The server's stable error code.
+        code: String,
+        /// The server's explanation, in English.
+        message: String,
+    },
     /// The server's answer could not be read; nothing was applied.
     #[error("the server sent an answer this app cannot read ({message}); nothing was changed")]
-    CorruptResponse { message: String },
+    CorruptResponse {
+        /// What could not be read.
+        message: String,
+    },
     /// The local database failed.
     #[error("the local database failed: {message}")]
-    Storage { message: String },
+    Storage {
+        /// SQLite's or the file system's error.
+        message: String,
+    },
     /// The action is not possible in the current state.
     #[error("{message}")]
-    NotAllowed { reason: String, message: String },
+    NotAllowed {
+        /// The stable code of the rule that refused it (e.g. `unknown_staff`).
+        reason: String,
+        /// What the person should know or do, in English.
+        message: String,
+    },
     /// Something was not found locally.
     #[error("{what} was not found on this device")]
-    NotFound { what: String },
+    NotFound {
+        /// What was looked for (e.g. the order or SKU).
+        what: String,
+    },
     /// Wrong PIN.
     #[error("wrong PIN; {attempts_left} tries left")]
-    WrongPin { attempts_left: u32 },
+    WrongPin {
+        /// Tries left before the PIN locks.
+        attempts_left: u32,
+    },
     /// The pickup code does not match the order.
     #[error("the pickup code does not match this order; {attempts_left} tries left")]
-    WrongPickupCode { attempts_left: u32 },
+    WrongPickupCode {
+        /// Tries left before the order's code locks.
+        attempts_left: u32,
+    },
     /// Too many wrong PINs or codes.
     #[error("too many wrong tries; locked until {until_ms}")]
-    LockedOut { until_ms: i64 },
+    LockedOut {
+        /// When the lock ends (Unix ms).
+        until_ms: i64,
+    },
     /// A scan while picking was not counted.
     #[error("{0}")]
     PickScan(shared::pick::PickScanError),

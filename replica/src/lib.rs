@@ -2,6 +2,7 @@
 //! outbox of operations applied optimistically, and the sync client. The Tauri app is thin
 //! glue over it; `gen` and the end-to-end tests use it as simulated devices.
 
+pub mod clock;
 pub mod error;
 pub mod local;
 pub mod sync;

@@ -20,7 +20,12 @@ pub enum Ean13Error {
     Format(String),
     /// Check digit does not match.
     #[error("barcode {code} has a wrong check digit (expected {expected})")]
-    CheckDigit { code: String, expected: u8 },
+    CheckDigit {
+        /// The barcode as read.
+        code: String,
+        /// The check digit its first twelve digits call for.
+        expected: u8,
+    },
 }
 
 /// Computes the check digit for the first 12 digits.

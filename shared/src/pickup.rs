@@ -165,9 +165,15 @@ pub enum Attempt {
     /// Right code: hand the goods over.
     Verified,
     /// Wrong code; this many tries are left before the lockout.
-    Wrong { attempts_left: u32 },
+    Wrong {
+        /// Tries left before the counter locks.
+        attempts_left: u32,
+    },
     /// Too many wrong codes: locked until then (Unix ms). A manager can do an ID check.
-    LockedOut { until_ms: i64 },
+    LockedOut {
+        /// When the lock ends (Unix ms).
+        until_ms: i64,
+    },
     /// The code has expired; HQ must reissue it.
     Expired,
 }

@@ -84,10 +84,20 @@ pub struct StockLevel {
 pub enum StockError {
     /// Not enough available to promise.
     #[error("only {available} available, {requested} requested")]
-    Insufficient { available: i64, requested: i64 },
+    Insufficient {
+        /// Units available.
+        available: i64,
+        /// Units asked for.
+        requested: i64,
+    },
     /// Releasing or consuming more than is reserved.
     #[error("only {reserved} reserved, cannot release {requested}")]
-    NotReserved { reserved: i64, requested: i64 },
+    NotReserved {
+        /// Units reserved.
+        reserved: i64,
+        /// Units asked to release.
+        requested: i64,
+    },
     /// Quantities must be positive.
     #[error("quantity must be positive, got {0}")]
     NonPositive(i64),

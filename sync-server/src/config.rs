@@ -28,10 +28,20 @@ pub struct FileConfig {
 pub enum ConfigError {
     /// Unreadable.
     #[error("cannot read config file {path}: {source}")]
-    Read { path: String, source: std::io::Error },
+    Read {
+        /// The config file (`--config` or `SYNC_SERVER_CONFIG`).
+        path: String,
+        /// Why it could not be read.
+        source: std::io::Error,
+    },
     /// Not valid TOML or unknown keys.
     #[error("config file {path} is invalid: {message}")]
-    Parse { path: String, message: String },
+    Parse {
+        /// The config file (`--config` or `SYNC_SERVER_CONFIG`).
+        path: String,
+        /// The TOML parser's complaint, with the line it is about.
+        message: String,
+    },
 }
 
 /// Reads the config file, or defaults when there is none.

@@ -2,6 +2,7 @@
 //! the sync protocol, over SQLite (embedded default) or PostgreSQL.
 
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod events;
 pub mod http;

@@ -10,7 +10,10 @@ use shared::fulfillment::FulfillmentState;
 
 /// Title, back button and the sync indicator.
 #[component]
-pub fn TopBar(title: K) -> impl IntoView {
+pub fn TopBar(
+    /// The screen's title (a translation key).
+    title: K,
+) -> impl IntoView {
     let ctx = Ctx::get();
     let sync_text = move || {
         let s = ctx.sync.get();
@@ -79,7 +82,10 @@ pub fn OfflineBanner() -> impl IntoView {
 
 /// Manual entry and the camera button; scanner bursts work without touching it.
 #[component]
-pub fn ScanBar(placeholder: K) -> impl IntoView {
+pub fn ScanBar(
+    /// What the empty entry field says should be scanned or typed (a translation key).
+    placeholder: K,
+) -> impl IntoView {
     let ctx = Ctx::get();
     let text = RwSignal::new(String::new());
     let camera_on = RwSignal::new(false);
@@ -152,7 +158,10 @@ pub fn ToastLine() -> impl IntoView {
 
 /// A coloured badge for an order state.
 #[component]
-pub fn StateBadge(state: FulfillmentState) -> impl IntoView {
+pub fn StateBadge(
+    /// The state shown, by its translated name and colour.
+    state: FulfillmentState,
+) -> impl IntoView {
     let ctx = Ctx::get();
     view! { <span class=format!("badge state-{}", state.as_str())>{move || state_label(ctx.lang.get(), state)}</span> }
 }
@@ -166,14 +175,22 @@ pub fn Loading() -> impl IntoView {
 
 /// Nothing to show, with what it means.
 #[component]
-pub fn Empty(text: K) -> impl IntoView {
+pub fn Empty(
+    /// What the empty screen means, e.g. no orders to pick (a translation key).
+    text: K,
+) -> impl IntoView {
     let ctx = Ctx::get();
     view! { <div class="state-box empty" id="empty-state">{move || ctx.t(text)}</div> }
 }
 
 /// A failed load, with a retry.
 #[component]
-pub fn Failed(error: ErrorView, retry: Callback<()>) -> impl IntoView {
+pub fn Failed(
+    /// Why the load failed, shown translated.
+    error: ErrorView,
+    /// Loads again, when the retry button is pressed.
+    retry: Callback<()>,
+) -> impl IntoView {
     let ctx = Ctx::get();
     let e = error.clone();
     view! {

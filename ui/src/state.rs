@@ -220,3 +220,10 @@ impl Default for Ctx {
         Ctx::new()
     }
 }
+
+/// The UI's one clock read (Unix ms), for what it shows the associate (a receipt's time):
+/// every rule takes its time from the shell or the replica, never from here.
+#[allow(clippy::disallowed_methods)] // the one place the UI reads the clock
+pub fn now_ms() -> i64 {
+    js_sys::Date::now() as i64
+}

@@ -100,9 +100,25 @@ pub fn apply_to_order(fo: &FulfillmentOrder, op: &Op) -> Result<FulfillmentOrder
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StockEffect {
     /// Add to on-hand and reserved.
-    Delta { sku: String, quality: Quality, on_hand: i64, reserved: i64 },
+    Delta {
+        /// The SKU whose balance changes.
+        sku: String,
+        /// Which of its balances: sellable or defective.
+        quality: Quality,
+        /// Units added to on-hand (negative takes away).
+        on_hand: i64,
+        /// Units added to reserved (negative releases).
+        reserved: i64,
+    },
     /// Set on-hand (a count).
-    Set { sku: String, quality: Quality, on_hand: i64 },
+    Set {
+        /// The SKU counted.
+        sku: String,
+        /// Which of its balances was counted.
+        quality: Quality,
+        /// The on-hand the count found.
+        on_hand: i64,
+    },
 }
 
 impl StockEffect {

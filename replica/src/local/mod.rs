@@ -7,6 +7,7 @@ mod queries;
 mod tests;
 mod views;
 
+use crate::clock::SystemClock;
 use crate::error::{ReplicaError, Result};
 use rusqlite::{params, Connection, OptionalExtension};
 use shared::approval::Approved;
@@ -173,18 +174,20 @@ impl Replica {
     /// state machine, the text and input rules of [`shared::text`] and [`shared::input`], and
     /// that only an active manager confirms an ID check), applies it at once and queues it
     /// for the server, in one local transaction. A refused action queues nothing. Returns
-    /// the queued op.
+    /// the queued op. Reads the device's clock ([`SystemClock::now`]); a caller that has
+    /// the time already passes it to [`Replica::perform_at`].
     pub fn perform(&self, staff_id: &str, op: Op) -> Result<OpEnvelope> {
-        self.perform_at(staff_id, op, chrono::Utc::now())
+        self.perform_at(staff_id, op, SystemClock::now())
     }
 
     /// [`Replica::perform`] with the device clock reading given (the clock may be wrong;
-    /// the server orders ops by sequence number, never by this time).
+    /// the server orders ops by sequence number, never by this time). A pickup code is
+    /// checked for expiry and lockout at this time too.
     pub fn perform_at(&self, staff_id: &str, op: Op, device_time: chrono::DateTime<chrono::Utc>) -> Result<OpEnvelope> {
         let mut db = self.db();
         if let Op::HandOver { fulfillment_order_id, verification: HandOverVerification::PickupCode { code } } = &op {
             // The same attempt limit and expiry as the counter check, counted even if refused.
-            let now = chrono::Utc::now().timestamp_millis();
+            let now = device_time.timestamp_millis();
             match queries::check_pickup_code(&db, *fulfillment_order_id, code, now)? {
                 Attempt::Verified => {}
                 Attempt::Wrong { attempts_left } => return Err(ReplicaError::WrongPickupCode { attempts_left }),
@@ -264,7 +267,8 @@ impl Replica {
     /// note must say what was checked; the manager confirms with their own PIN, checked
     /// offline like a log-in (wrong PINs count towards its lockout), and the proof of it
     /// goes with the hand-over for the server to check. Only an active manager of the store
-    /// may confirm. Refused input queues nothing.
+    /// may confirm. Refused input queues nothing. `now_ms` is the device clock reading, for
+    /// the PIN check and as the op's device time.
     pub fn hand_over_with_id_check(
         &self,
         staff_id: &str,
@@ -275,6 +279,8 @@ impl Replica {
         now_ms: i64,
     ) -> Result<OpEnvelope> {
         shared::input::check_id_check_note(note)?;
+        let device_time = chrono::DateTime::from_timestamp_millis(now_ms)
+            .ok_or_else(|| ReplicaError::not_allowed("invalid_time", format!("{now_ms} ms is not a clock reading")))?;
         let what = Approved::IdCheck { fulfillment_order_id, manager_id };
         let approval = self.manager_approval(manager_id, manager_pin, what, now_ms).map_err(|e| match e {
             ReplicaError::NotAllowed { reason, .. } if reason == "not_manager" => {
@@ -287,7 +293,7 @@ impl Replica {
             note: note.trim().to_string(),
             approval: Some(approval),
         };
-        self.perform(staff_id, Op::HandOver { fulfillment_order_id, verification })
+        self.perform_at(staff_id, Op::HandOver { fulfillment_order_id, verification }, device_time)
     }
 
     /// Unacknowledged ops in device order, at most `limit`.
@@ -326,11 +332,11 @@ impl Replica {
     }
 
     /// Records the server's answers: answered ops leave the outbox, rejections and conflicts
-    /// go to the inbox. Answers for ops this device does not have are ignored.
-    pub fn record_push_results(&self, results: &[OpResult]) -> Result<()> {
+    /// go to the inbox, stamped `now_ms` (Unix ms). Answers for ops this device does not
+    /// have are ignored.
+    pub fn record_push_results(&self, results: &[OpResult], now_ms: i64) -> Result<()> {
         let mut db = self.db();
         let tx = db.transaction()?;
-        let now = chrono::Utc::now().timestamp_millis();
         for r in results {
             let row: Option<(String, Option<String>)> = tx
                 .query_row(
@@ -367,7 +373,7 @@ impl Replica {
             tx.execute(
                 "INSERT INTO inbox (op_id, kind, status, code, message, fulfillment_order_id, created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
                  ON CONFLICT (op_id) DO NOTHING",
-                params![r.op_id.to_string(), kind, status, code, message, fo, now],
+                params![r.op_id.to_string(), kind, status, code, message, fo, now_ms],
             )?;
         }
         tx.commit()?;
@@ -377,8 +383,9 @@ impl Replica {
     /// The server refused an op whole (a 4xx for the op itself, e.g. text it can never
     /// store): it will never be applied, so it leaves the outbox as a rejection in the inbox,
     /// its local effects are undone, and the ops queued after it are renumbered down so the
-    /// device's sequence has no gap the server would refuse. Nothing else is lost.
-    pub fn refuse_unsendable(&self, op_id: Uuid, code: &str, message: &str) -> Result<()> {
+    /// device's sequence has no gap the server would refuse. Nothing else is lost. The
+    /// rejection is stamped `now_ms` (Unix ms).
+    pub fn refuse_unsendable(&self, op_id: Uuid, code: &str, message: &str, now_ms: i64) -> Result<()> {
         let seq: Option<i64> = self
             .db()
             .query_row("SELECT seq FROM outbox WHERE op_id = ?1", [op_id.to_string()], |r| r.get(0))
@@ -389,7 +396,7 @@ impl Replica {
             device_seq: seq as u64,
             outcome: OpOutcome::Rejected { code: code.to_string(), message: message.to_string() },
         };
-        self.record_push_results(std::slice::from_ref(&refused))?;
+        self.record_push_results(std::slice::from_ref(&refused), now_ms)?;
         let mut db = self.db();
         let tx = db.transaction()?;
         let later: Vec<i64> = {

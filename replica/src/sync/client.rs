@@ -2,6 +2,7 @@
 //! sorted into a [`Failure`] (status and error body, `Retry-After`, unreadable answers).
 
 use super::transport::{Connector, Events, Failure, ServerEvent, Transport};
+use crate::clock::SystemClock;
 use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 use shared::api_error::ApiErrorBody;
@@ -72,7 +73,7 @@ impl Client {
             .headers()
             .get(reqwest::header::RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| parse_retry_after(v, chrono::Utc::now()));
+            .and_then(|v| parse_retry_after(v, SystemClock::now()));
         let body = resp.bytes().await.map_err(network)?;
         let (code, message) = match serde_json::from_slice::<ApiErrorBody>(&body) {
             Ok(b) => (b.error.code, b.error.message),

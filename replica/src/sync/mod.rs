@@ -4,17 +4,16 @@
 //! [`policy`], so all of it is unit-tested without a server or real time.
 
 pub mod client;
-pub mod clock;
 pub mod policy;
 #[cfg(test)]
 mod tests;
 pub mod transport;
 
+pub use crate::clock::{Clock, SystemClock};
 use crate::error::{ReplicaError, Result};
 use crate::local::{Enrollment, Replica};
 use crate::token::TokenStore;
 use client::{HttpConnector, PUSH_BATCH};
-pub use clock::{Clock, SystemClock};
 use futures_util::{FutureExt, StreamExt};
 use policy::{Outcome, Retry, Wait};
 use serde::Serialize;
@@ -275,7 +274,7 @@ impl<C: Connector> SyncEngine<C> {
                         Ok(resp) => resp,
                         Err(Failure::Refused { status: 400 | 422, code, message }) => {
                             tracing::warn!(op_id = %first.op_id, %code, %message, "the server refuses this op as sent; it goes to the inbox");
-                            self.replica.refuse_unsendable(first.op_id, &code, &message)?;
+                            self.replica.refuse_unsendable(first.op_id, &code, &message, self.clock.now_ms())?;
                             report.pushed += 1;
                             continue;
                         }
@@ -284,7 +283,7 @@ impl<C: Connector> SyncEngine<C> {
                 }
                 Err(f) => return Err(f.into()),
             };
-            self.replica.record_push_results(&resp.results)?;
+            self.replica.record_push_results(&resp.results, self.clock.now_ms())?;
             report.pushed += resp.results.len();
             let pending = self.replica.pending_count()?;
             self.update(|s| s.pending_ops = pending);

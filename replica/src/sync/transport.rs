@@ -16,28 +16,84 @@ use std::time::Duration;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Failure {
     /// No answer: the server cannot be reached, timed out, or the answer was cut off.
-    Network { message: String },
+    Network {
+        /// The connection error.
+        message: String,
+    },
     /// 401 `device_revoked` or `invalid_token`: the server no longer knows this device's token.
     Revoked,
     /// Another 401 or 403: the credential is not accepted for this call.
-    Denied { status: u16, code: String, message: String },
+    Denied {
+        /// The HTTP status of the answer.
+        status: u16,
+        /// The server's stable error code.
+        code: String,
+        /// The server's explanation, in English.
+        message: String,
+    },
     /// 409: the request conflicts with the server's state (`cursor_ahead`, `sequence_gap`,
     /// `sequence_conflict`, ...).
-    Conflict { code: String, message: String },
+    Conflict {
+        /// The server's stable error code.
+        code: String,
+        /// The server's explanation, in English.
+        message: String,
+    },
     /// 400 or 422: the request is refused as sent; sending it again will not help.
-    Refused { status: u16, code: String, message: String },
+    Refused {
+        /// The HTTP status of the answer.
+        status: u16,
+        /// The server's stable error code.
+        code: String,
+        /// The server's explanation, in English.
+        message: String,
+    },
     /// 429: too many requests; `retry_after` is the server's `Retry-After`.
-    RateLimited { retry_after: Option<Duration>, code: String, message: String },
+    RateLimited {
+        /// How long the server asked the device to wait, if it said.
+        retry_after: Option<Duration>,
+        /// The server's stable error code.
+        code: String,
+        /// The server's explanation, in English.
+        message: String,
+    },
     /// 503: the server is busy or restarting; `retry_after` is the server's `Retry-After`.
-    Unavailable { retry_after: Option<Duration>, code: String, message: String },
+    Unavailable {
+        /// How long the server asked the device to wait, if it said.
+        retry_after: Option<Duration>,
+        /// The server's stable error code.
+        code: String,
+        /// The server's explanation, in English.
+        message: String,
+    },
     /// Another 5xx.
-    ServerError { status: u16, code: String, message: String },
+    ServerError {
+        /// The HTTP status of the answer.
+        status: u16,
+        /// The server's stable error code.
+        code: String,
+        /// The server's explanation, in English.
+        message: String,
+    },
     /// The server speaks another protocol version, or has no sync API at this address.
-    Incompatible { message: String },
+    Incompatible {
+        /// Which versions differ, or where the API was missing.
+        message: String,
+    },
     /// The answer could not be read.
-    Corrupt { message: String },
+    Corrupt {
+        /// Why the answer could not be read.
+        message: String,
+    },
     /// Any other status (a 404 with a code, 413, ...).
-    Other { status: u16, code: String, message: String },
+    Other {
+        /// The HTTP status of the answer.
+        status: u16,
+        /// The server's stable error code.
+        code: String,
+        /// The server's explanation, in English.
+        message: String,
+    },
 }
 
 impl Failure {

@@ -38,6 +38,14 @@ impl<R: Runtime> Cx<R> {
     }
 }
 
+/// The device's clock, read by the command that needs it and passed down to the replica
+/// (a log-in's lockout, an op's device time): the one place the app reads it.
+// Time is passed in (clippy.toml); this is where the passing starts.
+#[allow(clippy::disallowed_methods)]
+pub(crate) fn now() -> chrono::DateTime<chrono::Utc> {
+    chrono::Utc::now()
+}
+
 /// Runs replica work on a blocking thread: the PIN hash is deliberately slow and a large
 /// pull page holds the replica's lock, and neither may hold up the window or other commands.
 pub async fn blocking<T, E>(
@@ -114,7 +122,7 @@ pub async fn staff_members<R: Runtime>(cx: Cx<R>, _: NoArgs) -> AppResult<Vec<St
 /// Checks a PIN offline and starts a session.
 pub async fn login<R: Runtime>(cx: Cx<R>, args: LoginArgs) -> AppResult<StaffMember> {
     let state = cx.state();
-    let now = chrono::Utc::now().timestamp_millis();
+    let now = now().timestamp_millis();
     let record = blocking(&state.replica, move |r| r.login(&args.staff_id, &args.pin, now)).await?;
     let staff = StaffMember { id: record.id, name: record.name, role: record.role };
     state.set_staff(Some(staff.clone()));

@@ -1,6 +1,6 @@
 //! Fulfillment-order commands: lists, detail, actions, pick scans and hand-over.
 
-use super::{blocking, Cx};
+use super::{blocking, now, Cx};
 use crate::error::AppResult;
 use shared::app::command::{IdCheckArgs, OrderArgs, OrderListArgs, PerformArgs, PickScanArgs};
 use shared::app::OrderDetail;
@@ -22,7 +22,8 @@ pub async fn order_detail<R: Runtime>(cx: Cx<R>, args: OrderArgs) -> AppResult<O
 pub async fn perform<R: Runtime>(cx: Cx<R>, args: PerformArgs) -> AppResult<()> {
     let state = cx.state();
     let staff = state.require_staff()?;
-    blocking(&state.replica, move |r| r.perform(&staff.id, args.op)).await?;
+    let device_time = now();
+    blocking(&state.replica, move |r| r.perform_at(&staff.id, args.op, device_time)).await?;
     state.engine.poke();
     Ok(())
 }
@@ -46,7 +47,7 @@ pub async fn reset_pick<R: Runtime>(cx: Cx<R>, args: OrderArgs) -> AppResult<()>
 pub async fn hand_over_with_id_check<R: Runtime>(cx: Cx<R>, args: IdCheckArgs) -> AppResult<()> {
     let state = cx.state();
     let staff = state.require_staff()?;
-    let now = chrono::Utc::now().timestamp_millis();
+    let now = now().timestamp_millis();
     blocking(&state.replica, move |r| {
         r.hand_over_with_id_check(&staff.id, args.id, &args.manager_id, &args.manager_pin, &args.note, now)
     })

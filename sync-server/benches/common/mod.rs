@@ -17,9 +17,11 @@ use sync_server::storage::Storage;
 
 pub const SKUS: usize = 5_000;
 pub const CLIENTS: usize = 32;
-pub const ADMIN: &str = "bench-admin-token-0123456789";
+/// The admin token the benchmarks' servers run with (`test-support`'s).
+pub const ADMIN: &str = test_support::ADMIN_TOKEN;
 
-pub fn bundle() -> ImportBundle {
+/// One warehouse holding 100,000 units of each of [`SKUS`] SKUs of one style.
+pub fn bundle() -> anyhow::Result<ImportBundle> {
     let node = Node {
         code: "BENCH-WH".into(),
         name: "bench warehouse".into(),
@@ -51,20 +53,22 @@ pub fn bundle() -> ImportBundle {
         .collect();
     let stock = skus
         .iter()
-        .map(|s| StockLevelInput {
-            node_code: "BENCH-WH".into(),
-            sku_code: s.code.clone(),
-            quality: Quality::Sellable,
-            on_hand: Count::new(100_000).unwrap(),
-            safety: None,
+        .map(|s| {
+            Ok(StockLevelInput {
+                node_code: "BENCH-WH".into(),
+                sku_code: s.code.clone(),
+                quality: Quality::Sellable,
+                on_hand: Count::new(100_000)?,
+                safety: None,
+            })
         })
-        .collect();
-    ImportBundle { nodes: vec![node], styles: vec![style], skus, stock, ..Default::default() }
+        .collect::<anyhow::Result<_>>()?;
+    Ok(ImportBundle { nodes: vec![node], styles: vec![style], skus, stock, ..Default::default() })
 }
 
 /// Reservations per second from [`CLIENTS`] clients spread over `bases` (round robin).
-pub async fn http_rate(bases: &[String], hot: bool, seconds: u64, run: &str) -> f64 {
-    let client = reqwest::Client::builder().pool_max_idle_per_host(CLIENTS).build().unwrap();
+pub async fn http_rate(bases: &[String], hot: bool, seconds: u64, run: &str) -> anyhow::Result<f64> {
+    let client = reqwest::Client::builder().pool_max_idle_per_host(CLIENTS).build()?;
     let ok = Arc::new(AtomicU64::new(0));
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let start = Instant::now();
@@ -86,15 +90,14 @@ pub async fn http_rate(bases: &[String], hot: bool, seconds: u64, run: &str) -> 
         }));
     }
     for t in tasks {
-        t.await.unwrap();
+        t.await?;
     }
-    ok.load(Ordering::Relaxed) as f64 / start.elapsed().as_secs_f64()
+    Ok(ok.load(Ordering::Relaxed) as f64 / start.elapsed().as_secs_f64())
 }
 
 /// Seeds the catalogue and tops the hot SKU up to 10 million units.
-pub async fn seed(storage: &dyn Storage) {
-    let b = bundle();
-    service::write(storage, move |tx| stock::import(tx, &b)).await.unwrap();
+pub async fn seed(storage: &dyn Storage) -> anyhow::Result<()> {
+    test_support::import_into(storage, &bundle()?).await;
     // The hot SKU needs more than one import row can hold.
     let lines = (0..100)
         .map(|_| StockAdjustment {
@@ -106,7 +109,8 @@ pub async fn seed(storage: &dyn Storage) {
         })
         .collect();
     let batch = StockAdjustmentBatch { batch_id: "hot".into(), lines };
-    service::write(storage, move |tx| stock::adjust(tx, &batch)).await.unwrap();
+    service::write(storage, move |tx| stock::adjust(tx, &batch)).await?;
+    Ok(())
 }
 
 /// The conditional UPDATE a reservation is, for the raw limit.

@@ -140,7 +140,8 @@ pub async fn pull(
     pull::check_protocol_version(q.protocol_version)?;
     let limit = q.limit.unwrap_or(1000);
     let store = device.store_code.clone();
-    let r = service::read(s.storage.as_ref(), move |tx| pull::pull(tx, &store, &q.cursor, limit)).await?;
+    let r =
+        service::read(s.storage.as_ref(), move |tx| pull::pull(tx, &store, &q.cursor, limit, service::now())).await?;
     Ok(Json(r).into_response())
 }
 
@@ -207,7 +208,9 @@ pub async fn availability(
     ApiQuery(q): ApiQuery<AvailabilityQuery>,
 ) -> Result<Response, ApiError> {
     let limit = q.limit.unwrap_or(stock::MAX_AVAILABILITY_PAGE);
-    let page = service::read(s.storage.as_ref(), move |tx| stock::network_availability(tx, &q.after, limit)).await?;
+    let page =
+        service::read(s.storage.as_ref(), move |tx| stock::network_availability(tx, &q.after, limit, service::now()))
+            .await?;
     Ok(Json(page).into_response())
 }
 

@@ -20,10 +20,7 @@ pub use error::{ErrorKind, Race, ServiceError};
 use crate::storage::{Outcome, Storage, StorageError, Tx};
 use std::sync::{Arc, Mutex};
 
-/// Current time in Unix milliseconds.
-pub fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
-}
+pub use crate::clock::{now, now_ms};
 
 /// Random bytes from the operating system.
 pub fn random_bytes<const N: usize>() -> [u8; N] {

@@ -88,10 +88,15 @@ pub fn check_protocol_version(version: Option<u32>) -> Result<(), ServiceError> 
     }
 }
 
-/// One page of the store's changes after `cursor`.
-pub fn pull(tx: &mut dyn Tx, store: &str, cursor: &str, limit: u32) -> Result<PullResponse, ServiceError> {
+/// One page of the store's changes after `cursor`, stamped with the server's time `now`.
+pub fn pull(
+    tx: &mut dyn Tx,
+    store: &str,
+    cursor: &str,
+    limit: u32,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<PullResponse, ServiceError> {
     let limit = limit.clamp(1, shared::protocol::MAX_PULL_LIMIT);
-    let server_time = chrono::Utc::now();
     match parse(cursor)? {
         Cursor::Bootstrap { mut at, done, section, after } => {
             if at.seq < 0 {
@@ -112,7 +117,7 @@ pub fn pull(tx: &mut dyn Tx, store: &str, cursor: &str, limit: u32) -> Result<Pu
                 has_more,
                 bootstrap: Some(BootstrapProgress { done, total: total.max(done) }),
                 changes,
-                server_time,
+                server_time: now,
                 rules: super::settings::business_rules(tx)?.device(),
             })
         }
@@ -137,7 +142,7 @@ pub fn pull(tx: &mut dyn Tx, store: &str, cursor: &str, limit: u32) -> Result<Pu
                 has_more,
                 bootstrap: None,
                 changes: out,
-                server_time,
+                server_time: now,
                 rules: super::settings::business_rules(tx)?.device(),
             })
         }

@@ -359,13 +359,19 @@ pub fn audit(tx: &mut dyn Tx) -> Result<Audit, ServiceError> {
 pub const MAX_AVAILABILITY_PAGE: u32 = 5_000;
 
 /// One page of sellable units available to promise across the network, per SKU after
-/// `after` in code order; `limit` is clamped to `1..=MAX_AVAILABILITY_PAGE`.
-pub fn network_availability(tx: &mut dyn Tx, after: &str, limit: u32) -> Result<AvailabilityPage, ServiceError> {
+/// `after` in code order; `limit` is clamped to `1..=MAX_AVAILABILITY_PAGE`. The page is as
+/// of `now`.
+pub fn network_availability(
+    tx: &mut dyn Tx,
+    after: &str,
+    limit: u32,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<AvailabilityPage, ServiceError> {
     let limit = limit.clamp(1, MAX_AVAILABILITY_PAGE);
     let items = ledger::network_availability(tx, after, limit)?;
     let next = (items.len() as u32 == limit).then(|| items.last().map(|i| i.0.clone())).flatten();
     Ok(AvailabilityPage {
-        as_of: chrono::Utc::now(),
+        as_of: now,
         items: items.into_iter().map(|(sku_code, available)| NetworkAvailability { sku_code, available }).collect(),
         next,
     })

@@ -144,7 +144,7 @@ fn migrate(conn: &mut Conn) -> Result<(), StorageError> {
             t.batch_execute(sql).map_err(map_err)?;
             t.execute(
                 "INSERT INTO schema_migrations (version, applied_ms) VALUES ($1, $2)",
-                &[version, &chrono::Utc::now().timestamp_millis()],
+                &[version, &crate::clock::now_ms()],
             )
             .map_err(map_err)?;
             tracing::info!(version, "applied PostgreSQL migration");

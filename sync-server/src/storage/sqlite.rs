@@ -74,7 +74,7 @@ fn migrate(conn: &mut Connection) -> Result<(), StorageError> {
             tx.execute_batch(sql).map_err(map_err)?;
             tx.execute(
                 "INSERT INTO schema_migrations (version, applied_ms) VALUES (?1, ?2)",
-                [*version, chrono::Utc::now().timestamp_millis()],
+                [*version, crate::clock::now_ms()],
             )
             .map_err(map_err)?;
             tracing::info!(version, "applied SQLite migration");

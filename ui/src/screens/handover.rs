@@ -31,7 +31,10 @@ fn qr_svg(payload: &str) -> String {
 
 /// The hand-over screen.
 #[component]
-pub fn HandoverScreen(id: Uuid) -> impl IntoView {
+pub fn HandoverScreen(
+    /// The fulfillment order being handed to the customer.
+    id: Uuid,
+) -> impl IntoView {
     let ctx = Ctx::get();
     let detail = order_resource(id);
     let code = RwSignal::new(String::new());
@@ -44,7 +47,7 @@ pub fn HandoverScreen(id: Uuid) -> impl IntoView {
     let manager_pin = RwSignal::new(String::new());
     let note = RwSignal::new(String::new());
     let done = move |order_no: String| {
-        let now = js_sys::Date::now() as i64;
+        let now = crate::state::now_ms();
         receipt.set(Some((order_no, now)));
         problem.set(None);
         ctx.ok(K::HandedOver);

@@ -11,7 +11,10 @@ use uuid::Uuid;
 
 /// The order screen.
 #[component]
-pub fn OrderScreen(id: Uuid) -> impl IntoView {
+pub fn OrderScreen(
+    /// The fulfillment order shown.
+    id: Uuid,
+) -> impl IntoView {
     let ctx = Ctx::get();
     let detail = order_resource(id);
     let rejecting = RwSignal::new(false);

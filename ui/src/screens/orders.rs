@@ -9,7 +9,10 @@ use shared::app::command::{ListOrders, OrderListArgs};
 
 /// The order list.
 #[component]
-pub fn OrdersScreen(filter: OrderFilter) -> impl IntoView {
+pub fn OrdersScreen(
+    /// Which orders the list shows; the chips switch to another filter.
+    filter: OrderFilter,
+) -> impl IntoView {
     let ctx = Ctx::get();
     let orders = LocalResource::new(move || {
         ctx.data_version.track();

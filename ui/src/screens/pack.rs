@@ -12,7 +12,10 @@ use uuid::Uuid;
 
 /// The pack screen.
 #[component]
-pub fn PackScreen(id: Uuid) -> impl IntoView {
+pub fn PackScreen(
+    /// The fulfillment order being packed.
+    id: Uuid,
+) -> impl IntoView {
     let ctx = Ctx::get();
     let detail = order_resource(id);
     let bagged = RwSignal::new(false);

@@ -22,7 +22,10 @@ enum Feedback {
 
 /// The pick screen.
 #[component]
-pub fn PickScreen(id: Uuid) -> impl IntoView {
+pub fn PickScreen(
+    /// The fulfillment order being picked.
+    id: Uuid,
+) -> impl IntoView {
     let ctx = Ctx::get();
     let detail = order_resource(id);
     let lines = RwSignal::new(None::<Vec<PickLine>>);

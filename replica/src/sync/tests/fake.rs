@@ -4,8 +4,8 @@
 //! what it stored, has nothing new to pull), a clock whose sleeps the test ends by hand, a
 //! token store in memory, and an enrolled replica in a temporary directory.
 
+use crate::clock::Clock;
 use crate::local::Replica;
-use crate::sync::clock::Clock;
 use crate::sync::transport::{Connector, Events, Failure, ServerEvent, Transport};
 use crate::sync::SyncEngine;
 use crate::token::TokenStore;
@@ -36,6 +36,8 @@ pub const TOKEN: &str = "token-1";
 /// How long a test waits for the engine to do something before it fails (real time; only a
 /// broken engine ever waits this long).
 const PATIENCE: Duration = Duration::from_secs(5);
+/// Where the fake clock starts (Unix ms), and the time the scripted server's pages carry.
+const START_MS: i64 = 1_800_000_000_000;
 
 /// One call the engine made.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -271,7 +273,7 @@ pub fn page(cursor: &str, has_more: bool, changes: Vec<Change>) -> PullResponse 
         "has_more": has_more,
         "bootstrap": null,
         "changes": changes,
-        "server_time": Utc::now(),
+        "server_time": DateTime::from_timestamp_millis(START_MS),
     }))
     .expect("a pull page")
 }
@@ -362,7 +364,7 @@ pub struct FakeClock {
 impl FakeClock {
     fn new() -> FakeClock {
         let (sleeps_tx, rx) = mpsc::unbounded_channel();
-        FakeClock { now_ms: AtomicI64::new(1_800_000_000_000), sleeps_tx, sleeps: tokio::sync::Mutex::new(rx) }
+        FakeClock { now_ms: AtomicI64::new(START_MS), sleeps_tx, sleeps: tokio::sync::Mutex::new(rx) }
     }
 
     /// Moves the clock on.
