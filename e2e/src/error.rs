@@ -117,7 +117,7 @@ pub enum Error {
     #[error("sync server {method} {path}: HTTP {status}: {body}")]
     Server {
         /// HTTP method.
-        method: &'static str,
+        method: String,
         /// Request path.
         path: String,
         /// Status received.

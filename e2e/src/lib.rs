@@ -13,7 +13,8 @@
 //! * [`screens`] — screenshots to `target/e2e-screenshots/` and phone / tablet viewports;
 //! * [`server`] — [`SyncServer`]: a real server process over a temporary SQLite database,
 //!   seeded with a generated brand, that can be stopped and restarted on the same address,
-//!   with HQ's admin calls (enrollment codes, orders, pickup codes, ledger audit).
+//!   with HQ's admin calls (enrollment codes, orders, pickup codes, ledger audit) made by
+//!   `test-support` and answered in `shared`'s types.
 //!
 //! # Running
 //!
@@ -35,7 +36,7 @@
 //! # A scenario test
 //!
 //! ```no_run
-//! use e2e::{keys, screens, App, AppOptions, FormFactor, Seed, SyncServer};
+//! use e2e::{keys, screens, App, AppOptions, CheckAudit, FormFactor, Seed, SyncServer};
 //! use std::time::Duration;
 //!
 //! #[tokio::test(flavor = "multi_thread")]
@@ -78,6 +79,7 @@ pub use app::{App, AppOptions};
 pub use error::{Error, Result};
 pub use screens::{FormFactor, Viewport};
 pub use server::{
-    Seed, ServerOptions, SyncServer, DEMO_ASSOCIATE, DEMO_ASSOCIATE_PIN, DEMO_MANAGER, DEMO_MANAGER_PIN, DEMO_STORE,
+    CheckAudit, Seed, ServerOptions, SyncServer, DEMO_ASSOCIATE, DEMO_ASSOCIATE_PIN, DEMO_MANAGER, DEMO_MANAGER_PIN,
+    DEMO_STORE,
 };
 pub use webdriver::{keys, Element, Rect, Session};

@@ -3,10 +3,14 @@
 //! server with its admin helpers. The UI tests need a display: run
 //! `xvfb-run -a cargo test -p e2e`; without one they fail with `Error::NoDisplay`.
 
+// A test fails by panicking, so its helpers unwrap as its `#[test]` functions may.
+#![allow(clippy::unwrap_used)]
+
 use e2e::app::MINIBROWSER;
-use e2e::{keys, screens, App, AppOptions, Error, FormFactor, Seed, SyncServer};
+use e2e::{keys, screens, App, AppOptions, CheckAudit, Error, FormFactor, Seed, SyncServer};
 use serde_json::{json, Value};
 use shared::protocol::{Op, PickedLine};
+use shared::stock::Quality;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -215,16 +219,9 @@ async fn tauri_driver_launches_an_application_with_its_environment_and_leaves_no
 /// Plays a store device over HTTP: enrolls with `code`, then accepts, picks and marks the
 /// pickup order ready, which makes HQ issue the customer's pickup code.
 async fn device_marks_ready(hq: &SyncServer, code: &str, fo: uuid::Uuid) -> Value {
-    let http = reqwest::Client::new();
-    let enrolled: Value = http
-        .post(format!("{}/api/v1/enroll", hq.url()))
-        .json(&json!({ "code": code, "device_name": "harness device", "protocol_version": 1 }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let http = test_support::HqClient::new(hq.url());
+    let enroll = json!({ "code": code, "device_name": "harness device", "protocol_version": 1 });
+    let enrolled = http.send(http.request(reqwest::Method::POST, "/api/v1/enroll", None, Some(&enroll))).await.body;
     let token = enrolled["token"].as_str().unwrap_or_else(|| panic!("{enrolled}"));
     let picked = PickedLine { line_no: 1, picked: shared::Count::new(1).unwrap() };
     let ops = [
@@ -232,23 +229,10 @@ async fn device_marks_ready(hq: &SyncServer, code: &str, fo: uuid::Uuid) -> Valu
         Op::ConfirmPick { fulfillment_order_id: fo, lines: vec![picked], shortage_reason: None },
         Op::MarkReady { fulfillment_order_id: fo },
     ];
-    let ops: Vec<Value> = ops
-        .into_iter()
-        .enumerate()
-        .map(|(i, op)| {
-            json!({ "op_id": uuid::Uuid::now_v7(), "device_seq": i + 1, "staff_id": "STORE-A-A",
-                    "device_time": "2026-11-23T10:00:00Z", "op": op })
-        })
-        .collect();
-    let resp = http
-        .post(format!("{}/api/v1/sync/push", hq.url()))
-        .bearer_auth(token)
-        .json(&json!({ "protocol_version": 1, "ops": ops }))
-        .send()
-        .await
-        .unwrap();
-    assert!(resp.status().is_success(), "push: {}", resp.status());
-    resp.json().await.unwrap()
+    let ops = ops.iter().map(|op| serde_json::to_value(op).unwrap()).collect();
+    let resp = http.device_post(token, "/api/v1/sync/push", test_support::batch(1, "STORE-A-A", ops)).await;
+    assert!(resp.status.is_success(), "push: {}", resp.status);
+    resp.body
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -264,7 +248,8 @@ async fn sync_server_takes_orders_issues_pickup_codes_and_survives_a_restart() -
     assert_eq!(fo.node_code, "STORE-A");
     assert_eq!(hq.order(order.id).await?.id, order.id);
     assert!(hq.skus_in_stock("STORE-A").await?.contains(&"SKU-1".to_string()));
-    let reserved = hq.stock("STORE-A").await?.into_iter().find(|r| r.sku_code == "SKU-1" && r.quality == "sellable");
+    let reserved =
+        hq.stock("STORE-A").await?.into_iter().find(|r| r.sku_code == "SKU-1" && r.quality == Quality::Sellable);
     assert_eq!(reserved.map(|r| r.reserved), Some(1));
     hq.audit().await?.check()?;
 

@@ -5,7 +5,7 @@
 //! Build the app first (`./scripts/build-ui.sh && cargo build -p store-app`), then run
 //! `xvfb-run -a cargo test -p e2e --test store_app`; `scripts/test.sh` does both.
 
-use e2e::{screens, App, AppOptions, FormFactor, Seed, Session, SyncServer};
+use e2e::{screens, App, AppOptions, CheckAudit, FormFactor, Seed, Session, SyncServer};
 use serde_json::json;
 use shared::order::Order;
 use std::collections::HashMap;
@@ -137,6 +137,8 @@ async fn fulfillment_state(hq: &SyncServer, order: Uuid) -> e2e::Result<String> 
 }
 
 /// Writes a resolved conflict and an open rejection into the app's inbox.
+// The items' times only need to be about now, for the picture.
+#[allow(clippy::disallowed_methods)]
 fn seed_inbox(data: &std::path::Path) {
     let conn = rusqlite::Connection::open(data.join("replica.sqlite")).expect("the app's replica");
     conn.busy_timeout(Duration::from_secs(5)).expect("busy timeout");
@@ -246,7 +248,7 @@ async fn scenario(
 
     // The other screens. The inbox is shown with one item of each kind: how the server's
     // rejections, conflicts and HQ's resolutions reach it is tested with the device engine in
-    // tests/tests/inbox.rs; here they are written into the app's replica for the picture.
+    // tests/tests/suite/inbox.rs; here they are written into the app's replica for the picture.
     seed_inbox(data);
     click(app, "#tile-inbox").await?;
     screen_is(app, "inbox").await?;

@@ -10,6 +10,10 @@
 //! prepared statement on a separate rusqlite connection to the same file, the same
 //! barcodes in the same order, returning the JSON text.
 
+// A benchmark of a test-only crate: a failed step should stop it loudly, and it stamps the
+// data it generates with the time it runs.
+#![allow(clippy::unwrap_used, clippy::disallowed_methods)]
+
 mod common;
 
 use rand::{Rng, SeedableRng};

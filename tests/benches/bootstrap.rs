@@ -18,6 +18,10 @@
 //! cores); `--store-stock-only` imports only the demo store's stock, which is all its
 //! device receives, and finishes in a fraction of the time.
 
+// A benchmark of a test-only crate: a failed step should stop it loudly, and it stamps the
+// data it generates with the time it runs.
+#![allow(clippy::unwrap_used, clippy::disallowed_methods)]
+
 mod common;
 
 use common::Proxy;

@@ -11,6 +11,10 @@
 //! inserted into a fresh SQLite file with the server's `applied_op` table, 200 per
 //! transaction (as the pushes are), with a prepared statement.
 
+// A benchmark of a test-only crate: a failed step should stop it loudly, and it stamps the
+// data it generates with the time it runs.
+#![allow(clippy::unwrap_used, clippy::disallowed_methods)]
+
 mod common;
 
 use shared::protocol::{CountLine, Op, PROTOCOL_VERSION};

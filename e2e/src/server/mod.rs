@@ -1,6 +1,7 @@
 //! A real sync server for a test: the `e2e-sync-server` binary of this crate (the same
-//! code as `sync-server`, via `sync_server::cli::main`) as a child process over a SQLite
-//! file in a temporary directory, seeded over its own admin API.
+//! code as `sync-server`, via `sync_server::cli::main`) as a child process
+//! (`test_support::HqProcess`) over a SQLite file in a temporary directory, seeded over its
+//! own admin API.
 //!
 //! Why a process and not an in-process router: the scenario needs to take the server away
 //! from a running app (offline work) and bring it back on the same address and database;
@@ -9,24 +10,23 @@
 //!
 //! The admin helpers are what a scenario needs from "HQ": enrollment codes, channel orders
 //! for pickup at the store, the order as HQ sees it, the customer's pickup code (from the
-//! notification outbox) and the stock-ledger audit.
+//! notification outbox) and the stock-ledger audit; `test_support::HqClient` makes the
+//! calls, this module turns its errors into [`Error`]s.
 
 mod admin;
 
-use admin::to_json;
-pub use admin::{Audit, Notification, StockRow};
+pub use admin::CheckAudit;
 
 use crate::error::{Error, Result};
-use crate::process::{free_port, profile_dir, ProcessGroup};
+use crate::process::profile_dir;
 use reqwest::Method;
 use shared::import::ImportBundle;
 use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use test_support::{HqOptions, HqProcess};
 
 /// The admin token the test server runs with.
-pub const ADMIN_TOKEN: &str = "e2e-admin-token-0123456789abcdef";
+pub use test_support::ADMIN_TOKEN;
 /// The demo store's associate (PIN [`gen::DEMO_ASSOCIATE_PIN`]).
 pub const DEMO_ASSOCIATE: &str = "SH-JINGAN-A1";
 /// The demo store's manager (PIN [`gen::DEMO_MANAGER_PIN`]).
@@ -76,15 +76,8 @@ impl ServerOptions {
 /// kills the process and deletes the directory.
 pub struct SyncServer {
     // Declared before `dir`: the process dies before its database directory goes.
-    process: Option<ProcessGroup>,
+    process: HqProcess,
     dir: tempfile::TempDir,
-    url: String,
-    port: u16,
-    database: String,
-    binary: PathBuf,
-    startup_timeout: Duration,
-    http: reqwest::Client,
-    claimed: Mutex<Vec<Notification>>,
 }
 
 impl SyncServer {
@@ -104,26 +97,19 @@ impl SyncServer {
             path: std::env::temp_dir(),
             source,
         })?;
-        let port = match opts.port {
-            Some(p) => p,
-            None => free_port()?,
-        };
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(60))
             .build()
             .map_err(|source| Error::Transport { command: "build HTTP client".into(), url: String::new(), source })?;
-        let mut server = SyncServer {
-            process: None,
-            database: format!("sqlite://{}", dir.path().join("hq.sqlite").display()),
-            dir,
-            url: format!("http://127.0.0.1:{port}"),
-            port,
-            binary,
+        let database = format!("sqlite://{}", dir.path().join("hq.sqlite").display());
+        let process = HqProcess::try_start(HqOptions {
+            port: opts.port,
             startup_timeout: opts.startup_timeout,
-            http,
-            claimed: Mutex::new(Vec::new()),
-        };
-        server.restart().await?;
+            client: Some(http),
+            ..HqOptions::new(binary, database)
+        })
+        .await?;
+        let server = SyncServer { process, dir };
         server.seed(opts.seed).await?;
         Ok(server)
     }
@@ -131,7 +117,7 @@ impl SyncServer {
     async fn seed(&self, seed: Seed) -> Result<()> {
         let (bundle, orders) = match seed {
             Seed::Empty => return Ok(()),
-            Seed::Tiny => (gen::tiny(), Vec::new()),
+            Seed::Tiny => (test_support::fixture(), Vec::new()),
             Seed::Bundle(b) => (*b, Vec::new()),
             Seed::Demo | Seed::DemoWithOrders => {
                 let data = gen::generate(&gen::GenConfig::default());
@@ -140,15 +126,16 @@ impl SyncServer {
             }
         };
         for part in gen::import_requests(&bundle) {
-            self.admin_post("/api/v1/import", &part).await?;
+            self.process.try_import(&part).await?;
         }
         for order in &orders {
             // The generator may place more than stock allows: the server refuses those with
             // 409, as the demo does. Anything else is a broken seed.
-            let (status, body) = self.admin_request(Method::POST, "/api/v1/orders", Some(to_json(order)?)).await?;
+            let body = serde_json::to_value(order).map_err(|e| Error::Check(format!("cannot encode an order: {e}")))?;
+            let (status, body) = self.admin_request(Method::POST, "/api/v1/orders", Some(body)).await?;
             if !(200..300).contains(&status) && status != 409 {
                 return Err(Error::Server {
-                    method: "POST",
+                    method: "POST".into(),
                     path: "/api/v1/orders".into(),
                     status,
                     body: body.to_string(),
@@ -160,17 +147,17 @@ impl SyncServer {
 
     /// `http://127.0.0.1:PORT`: what the app enrolls against.
     pub fn url(&self) -> &str {
-        &self.url
+        &self.process.base
     }
 
     /// The port (kept across [`SyncServer::restart`]).
     pub fn port(&self) -> u16 {
-        self.port
+        self.process.port()
     }
 
     /// `sqlite://…/hq.sqlite`.
     pub fn database_url(&self) -> &str {
-        &self.database
+        self.process.database_url()
     }
 
     /// The temporary directory holding the database.
@@ -178,49 +165,26 @@ impl SyncServer {
         self.dir.path()
     }
 
-    /// The last `lines` lines the server logged (stderr, `RUST_LOG=warn` unless set).
+    /// The last `lines` lines the server logged (stdout and stderr, `RUST_LOG=warn` unless
+    /// set).
     pub fn log_tail(&self, lines: usize) -> String {
-        self.process.as_ref().map(|p| p.log_tail(lines)).unwrap_or_else(|| "(not running)".into())
+        self.process.log_tail(lines)
     }
 
     /// Whether the process is running.
     pub fn is_running(&mut self) -> bool {
-        self.process.as_mut().is_some_and(|p| p.is_running())
+        self.process.is_running()
     }
 
     /// Kills the server (SIGKILL): every connection drops, as in an outage.
     pub fn stop(&mut self) {
-        if let Some(mut p) = self.process.take() {
-            p.kill();
-        }
+        self.process.kill();
     }
 
     /// Starts the server again (killing it first if running) on the same port and database,
     /// and waits until it answers.
     pub async fn restart(&mut self) -> Result<()> {
-        self.stop();
-        let mut cmd = Command::new(&self.binary);
-        cmd.args(["--database", &self.database, "serve", "--listen", &format!("127.0.0.1:{}", self.port)]);
-        cmd.env("SYNC_ADMIN_TOKEN", ADMIN_TOKEN).env_remove("SYNC_SERVER_CONFIG").env_remove("DATABASE_URL");
-        if std::env::var_os("RUST_LOG").is_none() {
-            cmd.env("RUST_LOG", "warn");
-        }
-        let mut process = ProcessGroup::spawn(cmd, &format!("sync server on port {}", self.port))?;
-        let deadline = Instant::now() + self.startup_timeout;
-        loop {
-            if !process.is_running() {
-                return Err(process.startup_error("the server exited"));
-            }
-            let health = self.http.get(format!("{}/healthz", self.url)).timeout(Duration::from_secs(2)).send().await;
-            if health.is_ok_and(|r| r.status().is_success()) {
-                self.process = Some(process);
-                return Ok(());
-            }
-            if Instant::now() >= deadline {
-                return Err(process.startup_error(format!("no answer on /healthz within {:?}", self.startup_timeout)));
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        Ok(self.process.try_restart().await?)
     }
 }
 

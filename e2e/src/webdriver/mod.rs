@@ -123,12 +123,7 @@ async fn send(
 }
 
 /// At most `max` characters of `s`, marked when cut.
-pub(crate) fn excerpt(s: &str, max: usize) -> String {
-    match s.char_indices().nth(max) {
-        Some((i, _)) => format!("{}… [{} more characters]", &s[..i], s[i..].chars().count()),
-        None => s.to_string(),
-    }
-}
+pub(crate) use test_support::excerpt;
 
 /// A WebDriver session: one browser or app window under remote control.
 ///
