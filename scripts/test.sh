@@ -47,7 +47,7 @@ trap report_steps EXIT
 
 step "format, module cycles, dependency licences and sources"
 cargo fmt --all -- --check
-for crate in shared replica sync-server src-tauri ui gen scanner; do
+for crate in shared replica sync-server src-tauri ui gen scanner test-support; do
     python3 scripts/check-module-cycles.py "$crate/src"
 done
 cargo deny --offline check licenses bans sources
