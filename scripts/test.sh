@@ -50,6 +50,9 @@ cargo fmt --all -- --check
 for crate in shared replica sync-server src-tauri ui gen scanner test-support; do
     python3 scripts/check-module-cycles.py "$crate/src"
 done
+# cargo-deny reads the metadata of every platform's crates: fetch them all first (a fresh
+# machine's registry cache holds only this platform's), then check without the network.
+cargo fetch --locked
 cargo deny --offline check licenses bans sources
 
 step "the store app's UI, built once to wasm (the app embeds it)"
@@ -77,6 +80,7 @@ SYNC_TEST_BACKEND=postgres cargo test --locked -p sync-server
 step "benchmark smoke runs (short and small; figures are not checked)"
 cargo test --locked -p sync-server --bench reservations -- --seconds 1
 cargo test --locked -p sync-server --bench reservations_pg -- --seconds 1
+cargo test --locked -p sync-server --bench aisle_lookup -- --quick
 cargo test --locked -p tests --bench bootstrap -- --quick
 cargo test --locked -p tests --bench barcode -- --quick
 cargo test --locked -p tests --bench push -- --quick

@@ -14,6 +14,8 @@ pub mod files;
 mod names;
 mod nodes;
 mod orders;
+mod returns;
+pub use returns::{demo_return_order, DEMO_RETURN_HIGH_PRICE, DEMO_RETURN_ORDER, DEMO_RETURN_SHIPPING};
 mod sample;
 mod staff;
 mod stock;

@@ -181,6 +181,7 @@ pub(crate) fn build(count: usize, ctx: &Ctx, avail: &mut [Vec<i64>], rng: &mut S
             pickup_store,
             associate_id: None,
             lines: lines.into_iter().map(|(s, q)| line(&ctx.skus[s], q, rng)).collect(),
+            shipping_fee: shared::Fen(if kind == FulfillmentKind::Ship { 800 } else { 0 }),
         });
     }
     orders

@@ -231,6 +231,12 @@ pub struct ResolveRequest {
     /// What HQ did about it; shown to the store.
     #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 500))]
     pub note: String,
+    /// For a return whose refund was held for want of a manager's approval
+    /// (`manager_approval_missing`, `manager_approval_unproven`): HQ approves the refund
+    /// and its instruction goes to the channel with this resolution. Any other conflict is
+    /// refused (422 nothing_to_release) and stays open.
+    #[serde(default)]
+    pub release_refund: bool,
 }
 
 /// A queued customer notification (e.g. the pickup code SMS), claimed by the sender with

@@ -5,6 +5,7 @@
 //! passed in by the caller (see [`pickup`]) so the rules stay deterministic and testable.
 
 pub mod admin;
+pub mod aisle;
 pub mod api_error;
 pub mod app;
 pub mod approval;
@@ -18,8 +19,10 @@ pub mod node;
 pub mod order;
 pub mod pick;
 pub mod pickup;
+pub mod promise;
 pub mod protocol;
 pub mod quantity;
+pub mod returns;
 pub mod routing;
 pub mod rules;
 pub mod scan;

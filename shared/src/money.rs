@@ -14,6 +14,11 @@ impl Fen {
     /// Zero fen.
     pub const ZERO: Fen = Fen(0);
 
+    /// Whether this is zero fen.
+    pub fn is_zero(&self) -> bool {
+        self.0 == 0
+    }
+
     /// Adds, returning `None` on overflow.
     pub fn checked_add(self, other: Fen) -> Option<Fen> {
         self.0.checked_add(other.0).map(Fen)

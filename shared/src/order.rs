@@ -106,6 +106,12 @@ pub struct ChannelOrderInput {
     /// Lines, at least one.
     #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 100))]
     pub lines: Vec<OrderLineInput>,
+    /// Shipping fee the customer paid, in fen (refunded with returns by HQ's return policy).
+    /// Left out when zero, so an order's content (its idempotency digest) reads as it did
+    /// before the field existed and a channel re-sending an older order gets it back.
+    #[serde(default, skip_serializing_if = "Fen::is_zero")]
+    #[cfg_attr(feature = "openapi", schema(default = 0))]
+    pub shipping_fee: Fen,
 }
 
 /// Lifecycle of the whole order.
@@ -273,6 +279,19 @@ pub fn line_refund(paid: i64, qty: i64, already_returned: i64, returning: i64) -
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn an_order_without_shipping_reads_as_before_the_field_existed() {
+        // The content of an order taken before `shipping_fee` existed, as its digest saw it.
+        let old = r#"{"channel":"tmall","channel_order_id":"TM-1","fulfillment":"ship","customer":{"name":"张三","phone":"13800001234","address":"上海","location":null},"pickup_store":null,"associate_id":null,"lines":[{"sku_code":"SKU-1","qty":1,"unit_price":59900,"discount":0}]}"#;
+        let input: ChannelOrderInput = serde_json::from_str(old).unwrap();
+        assert_eq!(input.shipping_fee, Fen::ZERO);
+        assert_eq!(serde_json::to_string(&input).unwrap(), old, "the same digest as before the upgrade");
+        let with_fee = ChannelOrderInput { shipping_fee: Fen(800), ..input };
+        let text = serde_json::to_string(&with_fee).unwrap();
+        assert!(text.ends_with(r#","shipping_fee":800}"#), "{text}");
+        assert_eq!(serde_json::from_str::<ChannelOrderInput>(&text).unwrap(), with_fee);
+    }
 
     #[test]
     fn refunds_prorate_discounts() {

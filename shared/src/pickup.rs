@@ -219,6 +219,9 @@ mod tests {
         pickup_max_attempts: 5,
         pickup_lockout_minutes: 15,
         pickup_code_valid_days: 7,
+        promise_pickup_minutes: 120,
+        promise_same_city_minutes: 60,
+        promise_ship_minutes: 1440,
     };
 
     #[test]

@@ -91,7 +91,7 @@ pub struct OpEnvelope {
 }
 
 /// A business operation: an intent or a fact, never a row diff. Facts (HandOver, AcceptReturn,
-/// CountStock) are never rejected: conflicts are recorded and flagged for HQ. A text field
+/// CountStock, a carry-out PlaceOrder) are never rejected: conflicts are recorded and flagged for HQ. A text field
 /// that breaks its rule (a blank or too long reason or carrier) rejects the op alone
 /// (invalid_field).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -165,8 +165,14 @@ pub enum Op {
     AcceptReturn {
         /// Return id (UUIDv7 from the device).
         return_id: Uuid,
-        /// The original order.
-        order_id: Uuid,
+        /// The original order, when the device found it (look-up or the receipt's QR).
+        #[serde(default)]
+        order_id: Option<Uuid>,
+        /// Offline, without the order's id: the channel and order number on the receipt; the
+        /// server matches the return to that order when it arrives. One of `order_id` and
+        /// `order_ref` is required (422 order_required).
+        #[serde(default)]
+        order_ref: Option<ChannelOrderRef>,
         /// Returned lines.
         lines: Vec<ReturnLine>,
         /// Manager who approved it, when the refund needs one.
@@ -177,7 +183,10 @@ pub enum Op {
         #[serde(default)]
         approval: Option<String>,
     },
-    /// Intent: order for a customer from the network's stock (endless aisle).
+    /// Intent: order for a customer from the network's stock (endless aisle); each line at
+    /// the catalogue's list price (a discount at most the line's value), with the till's
+    /// payment reference unless it is an exchange. With `carry_out` it is a fact instead:
+    /// booked even when the shelf is short or the price differs, and flagged for HQ.
     PlaceOrder {
         /// Order id (UUIDv7 from the device).
         order_id: Uuid,
@@ -187,6 +196,21 @@ pub enum Op {
         customer: Customer,
         /// Lines.
         lines: Vec<OrderLineInput>,
+        /// For pickup: the store the customer collects at; this store when absent.
+        #[serde(default)]
+        pickup_store: Option<String>,
+        /// The store till's payment reference (the app takes no payments).
+        #[serde(default)]
+        #[cfg_attr(feature = "openapi", schema(max_length = 64, default = ""))]
+        payment_ref: String,
+        /// The customer took the goods from this store's shelf: the order is fulfilled here
+        /// and handed over at once (an exchange's new size in stock here). A fact: a shelf
+        /// short of the units is flagged (`carry_out_short`), never refused.
+        #[serde(default)]
+        carry_out: bool,
+        /// The return this order exchanges goods for, if it is an exchange.
+        #[serde(default)]
+        exchange_of: Option<Uuid>,
     },
     /// Fact: a stock count (盘点) of some SKUs at this store.
     CountStock {
@@ -215,9 +239,16 @@ impl Op {
         }
     }
 
-    /// Facts of the physical world are never rejected; conflicts are flagged instead.
+    /// Facts of the physical world are never rejected; conflicts are flagged instead. A
+    /// carry-out `PlaceOrder` is one: the customer already walked out with the goods.
     pub fn is_fact(&self) -> bool {
-        matches!(self, Op::HandOver { .. } | Op::AcceptReturn { .. } | Op::CountStock { .. })
+        matches!(
+            self,
+            Op::HandOver { .. }
+                | Op::AcceptReturn { .. }
+                | Op::CountStock { .. }
+                | Op::PlaceOrder { carry_out: true, .. }
+        )
     }
 
     /// Every text field of the op with its path inside the op (e.g. `reason`,
@@ -244,14 +275,20 @@ impl Op {
                 out.push(("carrier".into(), carrier));
                 out.push(("tracking_no".into(), tracking_no));
             }
-            Op::AcceptReturn { lines, approved_by, approval, .. } => {
+            Op::AcceptReturn { lines, approved_by, approval, order_ref, .. } => {
+                out.extend(
+                    order_ref.as_ref().map(|r| ("order_ref.channel_order_id".to_string(), r.channel_order_id.as_str())),
+                );
                 for (i, l) in lines.iter().enumerate() {
                     out.push((format!("lines[{i}].sku_code"), &l.sku_code));
+                    out.push((format!("lines[{i}].note"), &l.note));
                 }
                 out.extend(approved_by.as_deref().map(|a| ("approved_by".to_string(), a)));
                 out.extend(approval.as_deref().map(|a| ("approval".to_string(), a)));
             }
-            Op::PlaceOrder { customer, lines, .. } => {
+            Op::PlaceOrder { customer, lines, pickup_store, payment_ref, .. } => {
+                out.extend(pickup_store.as_deref().map(|s| ("pickup_store".to_string(), s)));
+                out.push(("payment_ref".into(), payment_ref));
                 out.push(("customer.name".into(), &customer.name));
                 out.push(("customer.phone".into(), &customer.phone));
                 out.push(("customer.address".into(), &customer.address));
@@ -303,38 +340,30 @@ pub enum HandOverVerification {
     },
 }
 
-/// Condition of a returned item decides its stock layer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum ReturnCondition {
-    /// Resaleable: back to sellable stock.
-    Resaleable,
-    /// Damaged: to defective stock.
-    Damaged,
-}
-
-impl ReturnCondition {
-    /// The stock layer the item goes to.
-    pub fn quality(self) -> Quality {
-        match self {
-            ReturnCondition::Resaleable => Quality::Sellable,
-            ReturnCondition::Damaged => Quality::Defective,
-        }
-    }
-}
+pub use crate::returns::ReturnCondition;
 
 /// One returned line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ReturnLine {
+    /// The original order's line, when the device knew it (from the look-up); matched by
+    /// SKU code otherwise.
+    #[serde(default)]
+    pub line_no: Option<u32>,
     /// SKU code.
     pub sku_code: String,
     /// Units returned.
     pub qty: Qty,
     /// Their condition.
     pub condition: ReturnCondition,
+    /// Why the customer returns them.
+    #[serde(default)]
+    pub reason: crate::returns::ReturnReason,
+    /// What the associate noted (required on the device for reason `other`).
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 500, default = ""))]
+    pub note: String,
 }
 
 /// One counted SKU.
@@ -497,6 +526,7 @@ pub struct StaffRecord {
 
 /// Reference to an order by its channel number, for online look-ups at the counter.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ChannelOrderRef {
     /// Channel.
@@ -590,10 +620,10 @@ mod tests {
             format!(r#"{{"kind":"RequestCourier","fulfillment_order_id":"{id}","carrier":"c"}}"#),
             format!(r#"{{"kind":"RecordTracking","fulfillment_order_id":"{id}","carrier":"c","tracking_no":"t"}}"#),
             format!(
-                r#"{{"kind":"AcceptReturn","return_id":"{id}","order_id":"{id}","lines":[{{"sku_code":"a","qty":1,"condition":"damaged"}},{{"sku_code":"b","qty":1,"condition":"damaged"}}],"approved_by":"m"}}"#
+                r#"{{"kind":"AcceptReturn","return_id":"{id}","order_id":"{id}","order_ref":{{"channel":"tmall","channel_order_id":"o"}},"lines":[{{"sku_code":"a","qty":1,"condition":"damaged","note":"n"}},{{"sku_code":"b","qty":1,"condition":"damaged","reason":"size","note":""}}],"approved_by":"m"}}"#
             ),
             format!(
-                r#"{{"kind":"PlaceOrder","order_id":"{id}","fulfillment":"ship","customer":{{"name":"n","phone":"p","address":"a"}},"lines":[{{"sku_code":"a","qty":1,"unit_price":1}}]}}"#
+                r#"{{"kind":"PlaceOrder","order_id":"{id}","fulfillment":"ship","customer":{{"name":"n","phone":"p","address":"a"}},"lines":[{{"sku_code":"a","qty":1,"unit_price":1}}],"pickup_store":"s","payment_ref":"p"}}"#
             ),
             format!(
                 r#"{{"kind":"CountStock","count_id":"{id}","lines":[{{"sku_code":"a","quality":"sellable","counted":1,"expected":1}}]}}"#
@@ -613,6 +643,9 @@ mod tests {
                 "verification.method",
                 "quality",
                 "condition",
+                "lines[0].reason",
+                "lines[1].reason",
+                "order_ref.channel",
             ];
             want.retain(|p| !ignored.iter().any(|i| p == i || p.ends_with(&format!(".{i}"))));
             let mut got: Vec<String> = op.text_fields().into_iter().map(|(p, _)| p).collect();

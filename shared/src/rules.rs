@@ -1,5 +1,6 @@
 //! Business rules HQ sets as data, not constants in code: the fulfillment fee, the refund
-//! above which a manager must approve, the same-city radius and the pickup-code limits.
+//! above which a manager must approve, the same-city radius, the pickup-code limits and the
+//! promise a store makes per kind of order (e.g. ready for pickup within 2 h).
 //!
 //! Every rule has a default (what a new installation runs with) and a valid range that
 //! [`BusinessRules::check`] enforces before HQ's change is stored. The part a store device
@@ -35,6 +36,19 @@ pub struct BusinessRules {
     /// Days a pickup code stays valid after the order is ready.
     #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 30))]
     pub pickup_code_valid_days: u32,
+    /// A pickup order is promised ready for the customer within this many minutes of
+    /// reaching the store (absent in an older server's or HQ client's rules: the default).
+    #[serde(default = "default_promise_pickup_minutes")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 15, maximum = 10080))]
+    pub promise_pickup_minutes: u32,
+    /// A same-city order is promised packed for the rider within this many minutes.
+    #[serde(default = "default_promise_same_city_minutes")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 15, maximum = 10080))]
+    pub promise_same_city_minutes: u32,
+    /// A parcel order is promised packed for the courier within this many minutes.
+    #[serde(default = "default_promise_ship_minutes")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 15, maximum = 10080))]
+    pub promise_ship_minutes: u32,
 }
 
 /// The rules a store device applies without asking HQ.
@@ -49,6 +63,31 @@ pub struct DeviceRules {
     pub pickup_lockout_minutes: u32,
     /// Days a pickup code stays valid after the order is ready.
     pub pickup_code_valid_days: u32,
+    /// A pickup order is promised ready within this many minutes (an older server's pages
+    /// lack it: the default).
+    #[serde(default = "default_promise_pickup_minutes")]
+    pub promise_pickup_minutes: u32,
+    /// A same-city order is promised packed for the rider within this many minutes.
+    #[serde(default = "default_promise_same_city_minutes")]
+    pub promise_same_city_minutes: u32,
+    /// A parcel order is promised packed for the courier within this many minutes.
+    #[serde(default = "default_promise_ship_minutes")]
+    pub promise_ship_minutes: u32,
+}
+
+/// The longest promise HQ may set (minutes): a week.
+pub const MAX_PROMISE_MINUTES: i64 = 7 * 24 * 60;
+
+fn default_promise_pickup_minutes() -> u32 {
+    120
+}
+
+fn default_promise_same_city_minutes() -> u32 {
+    60
+}
+
+fn default_promise_ship_minutes() -> u32 {
+    24 * 60
 }
 
 impl Default for DeviceRules {
@@ -58,6 +97,9 @@ impl Default for DeviceRules {
             pickup_max_attempts: 5,
             pickup_lockout_minutes: 15,
             pickup_code_valid_days: 7,
+            promise_pickup_minutes: default_promise_pickup_minutes(),
+            promise_same_city_minutes: default_promise_same_city_minutes(),
+            promise_ship_minutes: default_promise_ship_minutes(),
         }
     }
 }
@@ -105,6 +147,9 @@ impl BusinessRules {
             pickup_max_attempts: d.pickup_max_attempts,
             pickup_lockout_minutes: d.pickup_lockout_minutes,
             pickup_code_valid_days: d.pickup_code_valid_days,
+            promise_pickup_minutes: d.promise_pickup_minutes,
+            promise_same_city_minutes: d.promise_same_city_minutes,
+            promise_ship_minutes: d.promise_ship_minutes,
         }
     }
 
@@ -115,6 +160,9 @@ impl BusinessRules {
             pickup_max_attempts: self.pickup_max_attempts,
             pickup_lockout_minutes: self.pickup_lockout_minutes,
             pickup_code_valid_days: self.pickup_code_valid_days,
+            promise_pickup_minutes: self.promise_pickup_minutes,
+            promise_same_city_minutes: self.promise_same_city_minutes,
+            promise_ship_minutes: self.promise_ship_minutes,
         }
     }
 
@@ -130,7 +178,22 @@ impl DeviceRules {
         within("return_manager_limit_fen", self.return_manager_limit_fen, 0, 100_000_000)?;
         within("pickup_max_attempts", self.pickup_max_attempts.into(), 3, 10)?;
         within("pickup_lockout_minutes", self.pickup_lockout_minutes.into(), 1, MAX_LOCKOUT_MINUTES)?;
-        within("pickup_code_valid_days", self.pickup_code_valid_days.into(), 1, 30)
+        within("pickup_code_valid_days", self.pickup_code_valid_days.into(), 1, 30)?;
+        within("promise_pickup_minutes", self.promise_pickup_minutes.into(), 15, MAX_PROMISE_MINUTES)?;
+        within("promise_same_city_minutes", self.promise_same_city_minutes.into(), 15, MAX_PROMISE_MINUTES)?;
+        within("promise_ship_minutes", self.promise_ship_minutes.into(), 15, MAX_PROMISE_MINUTES)
+    }
+
+    /// How long the store has to get an order of `kind` ready, in milliseconds (see
+    /// [`crate::promise`]).
+    pub fn promise_ms(&self, kind: crate::fulfillment::FulfillmentKind) -> i64 {
+        use crate::fulfillment::FulfillmentKind as K;
+        let minutes = match kind {
+            K::Pickup => self.promise_pickup_minutes,
+            K::SameCity => self.promise_same_city_minutes,
+            K::Ship => self.promise_ship_minutes,
+        };
+        i64::from(minutes) * 60_000
     }
 
     /// How long a pickup code stays valid, in milliseconds.
@@ -178,5 +241,27 @@ mod tests {
         extra["surprise"] = 1.into();
         assert!(serde_json::from_value::<BusinessRules>(extra).is_err());
         assert_eq!(serde_json::from_value::<BusinessRules>(json).unwrap(), BusinessRules::default());
+    }
+
+    #[test]
+    fn rules_without_the_promises_read_with_their_defaults() {
+        // An older server's settings and pull pages, and an older HQ client's PUT.
+        let mut old = serde_json::to_value(BusinessRules::default()).unwrap();
+        for field in ["promise_pickup_minutes", "promise_same_city_minutes", "promise_ship_minutes"] {
+            old.as_object_mut().unwrap().remove(field);
+        }
+        assert_eq!(serde_json::from_value::<BusinessRules>(old.clone()).unwrap(), BusinessRules::default());
+        let page = serde_json::json!({"return_manager_limit_fen": 1, "pickup_max_attempts": 3,
+            "pickup_lockout_minutes": 2, "pickup_code_valid_days": 1});
+        let d: DeviceRules = serde_json::from_value(page).unwrap();
+        assert_eq!(d.promise_pickup_minutes, 120);
+        assert_eq!(d.promise_ms(crate::fulfillment::FulfillmentKind::Pickup), 2 * 3_600_000);
+        assert_eq!(d.promise_ms(crate::fulfillment::FulfillmentKind::Ship), 24 * 3_600_000);
+        let r = BusinessRules { promise_ship_minutes: 14, ..BusinessRules::default() };
+        assert_eq!(r.check().unwrap_err().to_string(), "promise_ship_minutes must be 15 to 10080");
+        let r = BusinessRules { promise_pickup_minutes: 10_081, ..BusinessRules::default() };
+        assert_eq!(r.check().unwrap_err().field, "promise_pickup_minutes");
+        let r = BusinessRules { promise_same_city_minutes: 45, ..BusinessRules::default() };
+        assert_eq!(r.device().promise_ms(crate::fulfillment::FulfillmentKind::SameCity), 45 * 60_000);
     }
 }

@@ -13,3 +13,9 @@ pub fn now() -> chrono::DateTime<chrono::Utc> {
 pub fn now_ms() -> i64 {
     now().timestamp_millis()
 }
+
+/// The moment `ms` Unix milliseconds stand for, as stored timestamps are read back (the
+/// epoch for a value out of chrono's range, which no stored timestamp is).
+pub fn at_ms(ms: i64) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default()
+}

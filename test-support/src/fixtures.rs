@@ -52,11 +52,15 @@ pub fn batch(first_seq: u64, staff: &str, ops: Vec<Value>) -> Value {
 pub fn return_op(sku: &str) -> shared::protocol::Op {
     shared::protocol::Op::AcceptReturn {
         return_id: uuid::Uuid::now_v7(),
-        order_id: uuid::Uuid::now_v7(),
+        order_id: Some(uuid::Uuid::now_v7()),
+        order_ref: None,
         lines: vec![shared::protocol::ReturnLine {
             sku_code: sku.to_string(),
             qty: shared::Qty::new(1).unwrap(),
             condition: shared::protocol::ReturnCondition::Resaleable,
+            line_no: None,
+            reason: Default::default(),
+            note: String::new(),
         }],
         approved_by: None,
         approval: None,

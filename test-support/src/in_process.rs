@@ -20,11 +20,12 @@ pub struct TestServer {
 }
 
 impl TestServer {
-    /// An empty server over [`Database::fresh`], with the credential limits off: bad-input
-    /// sweeps send hundreds of wrong credentials from one address (the limits themselves
-    /// are tested with [`TestServer::start_with`]).
+    /// An empty server over [`Database::fresh`], with the credential and device look-up
+    /// limits off: bad-input sweeps send hundreds of wrong credentials from one address and
+    /// hundreds of look-ups from one device (the limits themselves are tested with
+    /// [`TestServer::start_with`]).
     pub async fn start() -> TestServer {
-        let auth = Limits { per_source: 0, per_code: 0, ..Limits::default() };
+        let auth = Limits { per_source: 0, per_code: 0, device_reads: 0, ..Limits::default() };
         TestServer::start_with(ServeLimits::default(), auth).await
     }
 
@@ -78,6 +79,8 @@ impl TestServer {
                 "flagged_conflict",
                 "notification",
                 "return_receipt",
+                "return_line",
+                "refund_instruction",
                 "attribution",
                 "node",
                 "sku",

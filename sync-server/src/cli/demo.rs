@@ -11,6 +11,18 @@ use anyhow::Context;
 use std::io::Write;
 use std::path::Path;
 
+/// The demo's delivered Tmall order to return (see `gen::demo_return_order`), taken and
+/// delivered once; `None` if the brand has no SKUs for it.
+async fn demo_return(storage: &dyn storage::Storage) -> anyhow::Result<Option<uuid::Uuid>> {
+    let data = gen::generate(&gen::GenConfig::default());
+    let Some(order) = gen::demo_return_order(&data.bundle, gen::DEMO_RETURN_HIGH_PRICE) else { return Ok(None) };
+    let now = service::now_ms();
+    let id = service::write(storage, move |tx| service::demo::delivered_order(tx, &order, now))
+        .await
+        .context("cannot take the demo's order to return")?;
+    Ok(Some(id))
+}
+
 pub async fn run(listen: &str, data_dir: &Path, fresh: bool) -> anyhow::Result<()> {
     let db = data_dir.join("demo.sqlite");
     if fresh {
@@ -41,6 +53,7 @@ pub async fn run(listen: &str, data_dir: &Path, fresh: bool) -> anyhow::Result<(
         .await?;
         println!("\n  {created} orders routed, {refused} refused for lack of stock");
     }
+    let to_return = demo_return(storage.as_ref()).await?;
     let token_file = data_dir.join("admin-token");
     let admin_token = match std::fs::read_to_string(&token_file) {
         Ok(t) if t.trim().len() >= 16 => t.trim().to_string(),
@@ -62,6 +75,15 @@ pub async fn run(listen: &str, data_dir: &Path, fresh: bool) -> anyhow::Result<(
         gen::DEMO_ASSOCIATE_PIN
     );
     enrollment_code(storage.as_ref(), gen::DEMO_STORE, &url).await?;
+    if let Some(order_id) = to_return {
+        println!(
+            "A delivered Tmall order to take back at the return counter: {} (order {order_id}).\nScan its receipt QR or type the number:\n",
+            gen::DEMO_RETURN_ORDER
+        );
+        let payload = shared::returns::order_qr_payload(order_id);
+        super::print_qr(&payload);
+        println!("QR content: {payload}\n");
+    }
     println!(
         "Try: curl -H 'Authorization: Bearer {admin_token}' '{url}/api/v1/stock?node={}' | head -c 600\n",
         gen::DEMO_STORE

@@ -98,6 +98,10 @@ pub struct LimitArgs {
     /// Seconds a failed credential check counts for.
     #[arg(long, env = "SYNC_AUTH_WINDOW_SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=86_400))]
     auth_window_secs: u64,
+    /// Look-ups (style availability, placed orders, order look-up at the return counter) one
+    /// device may make per window before it gets 429 (0: no limit).
+    #[arg(long, env = "SYNC_DEVICE_LOOKUPS", default_value_t = 120)]
+    device_lookups: u32,
 }
 
 impl Default for LimitArgs {
@@ -110,6 +114,7 @@ impl Default for LimitArgs {
             auth_failures_per_source: rate_limit::DEFAULT_PER_SOURCE,
             auth_failures_per_code: rate_limit::DEFAULT_PER_CODE,
             auth_window_secs: rate_limit::DEFAULT_WINDOW.as_secs(),
+            device_lookups: rate_limit::DEFAULT_DEVICE_READS,
         }
     }
 }
@@ -128,6 +133,7 @@ impl LimitArgs {
             window: Duration::from_secs(self.auth_window_secs),
             per_source: self.auth_failures_per_source,
             per_code: self.auth_failures_per_code,
+            device_reads: self.device_lookups,
             ..Default::default()
         }
     }

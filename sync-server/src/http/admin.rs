@@ -435,8 +435,10 @@ pub async fn resolve_conflict(
 ) -> ApiResult {
     let n: i64 =
         id.parse().ok().filter(|n| *n > 0).ok_or_else(|| ApiError(ServiceError::not_found("conflict", &id)))?;
-    let resolved =
-        service::write(s.storage.as_ref(), move |tx| service::follow_ups::resolve(tx, n, &body.note, now_ms())).await?;
+    let resolved = service::write(s.storage.as_ref(), move |tx| {
+        service::follow_ups::resolve(tx, n, &body.note, body.release_refund, now_ms())
+    })
+    .await?;
     ok(resolved.to_admin().map_err(ServiceError::from)?)
 }
 

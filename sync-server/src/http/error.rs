@@ -130,6 +130,18 @@ pub fn rate_limited(retry: super::rate_limit::RetryAfter) -> Response {
     resp
 }
 
+/// 429 for a device that made too many look-ups (see [`super::rate_limit::Limiter::device_read`]).
+pub fn too_many_reads(retry: super::rate_limit::RetryAfter) -> Response {
+    let seconds = retry.seconds();
+    let mut resp = error_response(
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+        format!("this device made too many look-ups in a short time; retry after {seconds} s"),
+    );
+    resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    resp
+}
+
 #[allow(clippy::result_large_err)] // a rejection is a response by axum's design
 fn parse_object<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Response> {
     // Structs also deserialise from positional arrays; the API's contract is objects.

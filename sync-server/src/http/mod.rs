@@ -1,11 +1,13 @@
 //! The HTTP API: routes, shared state and cross-cutting layers.
 
 mod admin;
+mod aisle;
 mod auth;
 mod device;
 pub mod error;
 mod openapi;
 pub mod rate_limit;
+mod returns;
 pub mod serve;
 mod text;
 
@@ -111,8 +113,16 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(admin::conflicts))
         .routes(routes!(admin::resolve_conflict))
         .routes(routes!(device::resolutions))
+        .routes(routes!(aisle::style_availability))
+        .routes(routes!(aisle::placed_order))
         .routes(routes!(admin::claim_notifications))
         .routes(routes!(admin::ack_notification))
+        .routes(routes!(returns::order_lookup))
+        .routes(routes!(returns::return_status))
+        .routes(routes!(returns::return_policy, returns::set_return_policy))
+        .routes(routes!(returns::claim_refunds))
+        .routes(routes!(returns::ack_refund))
+        .routes(routes!(returns::order_attribution))
         .layer(DefaultBodyLimit::max(BODY_LIMIT));
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi()).merge(import).merge(push).merge(adjust).merge(rest)
 }

@@ -14,6 +14,14 @@
 //! counts failures only and answers how long until the window frees (`Retry-After`).
 //! State is in memory, per instance, and bounded: at most `max_tracked` keys per kind, the
 //! stalest evicted first.
+//!
+//! Device look-ups (network availability of a style, a placed order's status, an order at
+//! the return counter) are read-only but each one is a real query: every call counts, and
+//! a device may make `device_reads` of them per window ([`Limiter::device_read`]).
+
+/// The 429 of a device look-up (order look-up, return status, the aisle's look-ups: one
+/// limit per device, see [`Limiter::device_read`]), as the OpenAPI document states it.
+pub const LOOKUP_LIMITED: &str = "rate_limited: this device made more look-ups than this server allows per window (`--device-lookups`, default 120 a minute), or too many credential checks failed from this address; nothing was read. Retry after the `Retry-After` seconds.";
 
 use std::collections::{HashMap, VecDeque};
 use std::hash::Hash;
@@ -29,6 +37,9 @@ pub const DEFAULT_PER_SOURCE: u32 = 10;
 pub const DEFAULT_PER_CODE: u32 = 5;
 /// Default most sources (and, apart, codes) remembered.
 pub const DEFAULT_MAX_TRACKED: usize = 10_000;
+/// Default look-ups one device may make per window (two a second on average: far more
+/// than an associate at a counter, far less than a script).
+pub const DEFAULT_DEVICE_READS: u32 = 120;
 
 /// The limits; a limit of 0 turns that kind off.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,6 +52,8 @@ pub struct Limits {
     pub per_code: u32,
     /// Most keys of each kind kept in memory.
     pub max_tracked: usize,
+    /// Look-ups per device per window (every call counts, not only failures).
+    pub device_reads: u32,
 }
 
 impl Default for Limits {
@@ -50,6 +63,7 @@ impl Default for Limits {
             per_source: DEFAULT_PER_SOURCE,
             per_code: DEFAULT_PER_CODE,
             max_tracked: DEFAULT_MAX_TRACKED,
+            device_reads: DEFAULT_DEVICE_READS,
         }
     }
 }
@@ -135,6 +149,7 @@ impl<K: Hash + Eq + Clone> Failures<K> {
 struct State {
     sources: Failures<IpAddr>,
     codes: Failures<String>,
+    devices: Failures<String>,
 }
 
 /// Failed-credential limits of one server instance.
@@ -172,6 +187,7 @@ impl Limiter {
             state: Mutex::new(State {
                 sources: Failures::new(limits.per_source, limits.max_tracked),
                 codes: Failures::new(limits.per_code, limits.max_tracked),
+                devices: Failures::new(limits.device_reads, limits.max_tracked),
             }),
         }
     }
@@ -198,6 +214,18 @@ impl Limiter {
         }
     }
 
+    /// Counts a look-up by `device_id` and whether it may go ahead: refused, without being
+    /// counted, once the device made its `device_reads` look-ups in the window.
+    pub fn device_read(&self, device_id: &str, now: Instant) -> Result<(), RetryAfter> {
+        let Ok(mut state) = self.state.lock() else { return Ok(()) };
+        let key = device_id.to_string();
+        if let Some(wait) = state.devices.blocked(&key, now, self.window) {
+            return Err(RetryAfter(wait));
+        }
+        state.devices.record(key, now, self.window);
+        Ok(())
+    }
+
     /// Keys remembered (sources, codes).
     pub fn tracked(&self) -> (usize, usize) {
         self.state.lock().map(|s| (s.sources.keys.len(), s.codes.keys.len())).unwrap_or((0, 0))
@@ -215,7 +243,7 @@ mod tests {
     }
 
     fn limiter(per_source: u32, per_code: u32, max_tracked: usize) -> Limiter {
-        Limiter::new(Limits { window: 60 * SEC, per_source, per_code, max_tracked })
+        Limiter::new(Limits { window: 60 * SEC, per_source, per_code, max_tracked, device_reads: 0 })
     }
 
     #[test]
@@ -287,6 +315,24 @@ mod tests {
         l.failed(ip("10.0.0.3"), None, t0 + 61 * SEC);
         assert!(l.check(ip("10.0.0.2"), None, t0 + 61 * SEC).is_err());
         assert!(l.check(ip("10.0.0.3"), None, t0 + 61 * SEC).is_err());
+    }
+
+    #[test]
+    fn every_look_up_of_a_device_counts_and_other_devices_are_not_held_back() {
+        let l = Limiter::new(Limits { window: 60 * SEC, device_reads: 3, ..Limits::default() });
+        let t0 = Instant::now();
+        for i in 0..3 {
+            assert_eq!(l.device_read("D1", t0 + i * SEC), Ok(()));
+        }
+        assert_eq!(l.device_read("D1", t0 + 10 * SEC), Err(RetryAfter(50 * SEC)));
+        // A refused look-up is not counted: the device gets its reads back with the window.
+        assert_eq!(l.device_read("D2", t0 + 10 * SEC), Ok(()));
+        assert_eq!(l.device_read("D1", t0 + 60 * SEC), Ok(()));
+        assert!(l.device_read("D1", t0 + 60 * SEC).is_err());
+        let off = Limiter::new(Limits { device_reads: 0, ..Limits::default() });
+        for _ in 0..1000 {
+            assert_eq!(off.device_read("D1", t0), Ok(()));
+        }
     }
 
     #[test]

@@ -52,8 +52,10 @@ pub fn ack_notification(tx: &mut dyn Tx, id: &str, now: i64) -> Result<(), Servi
 }
 
 /// Resolves a conflict with HQ's note. Resolving again with the same note answers the same;
-/// with another note it is refused, so one resolution is what the store sees.
-pub fn resolve(tx: &mut dyn Tx, id: i64, note: &str, now: i64) -> Result<FollowUp, ServiceError> {
+/// with another note it is refused, so one resolution is what the store sees. With
+/// `release_refund`, a return's held refund is released in the same transaction (see
+/// [`super::refunds::release_held`]).
+pub fn resolve(tx: &mut dyn Tx, id: i64, note: &str, release_refund: bool, now: i64) -> Result<FollowUp, ServiceError> {
     text::check("note", note, shared::text::RESOLUTION_NOTE)?;
     let note = note.trim();
     let found = followups::follow_up_for_update(tx, id)?.ok_or_else(|| ServiceError::not_found("conflict", id))?;
@@ -66,6 +68,9 @@ pub fn resolve(tx: &mut dyn Tx, id: i64, note: &str, now: i64) -> Result<FollowU
             ))
         }
         _ => {}
+    }
+    if release_refund {
+        super::refunds::release_held(tx, &found.conflict, now)?;
     }
     followups::resolve(tx, id, note, now)?;
     followups::follow_up_for_update(tx, id)?.ok_or_else(|| ServiceError::not_found("conflict", id))

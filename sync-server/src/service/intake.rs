@@ -7,7 +7,7 @@ use crate::storage::{catalogue, followups, ledger, settlement, Tx};
 use shared::fulfillment::{transition, FulfillmentEvent, FulfillmentKind, FulfillmentState};
 use shared::node::{GeoPoint, Node};
 use shared::order::{ChannelOrderInput, Order, OrderLine, OrderStatus};
-use shared::routing::{plan, Candidate, Need, Plan};
+use shared::routing::{plan, Assignment, Candidate, Need, Plan};
 use shared::secret::token_digest;
 use shared::text::{self, Rule};
 use std::collections::BTreeMap;
@@ -22,6 +22,22 @@ pub struct IntakeResult {
     pub order: Order,
     /// False on an idempotent replay.
     pub created: bool,
+    /// Lines of a carry-out booked without a reservation: the shelf had fewer free units
+    /// than the customer took (empty otherwise, and on a replay).
+    pub unreserved: Vec<Need>,
+}
+
+/// What [`try_intake`] did.
+pub enum Intake {
+    /// The order exists: created now, or by an earlier request with the same content.
+    Done(IntakeResult),
+    /// Some lines could not be placed, so nothing was written.
+    Short {
+        /// What no node could take.
+        unplaced: Vec<Need>,
+        /// The one node the order had to come from (the pickup store), if any.
+        at: Option<String>,
+    },
 }
 
 /// Who placed an order in a store (endless aisle), if anyone.
@@ -31,9 +47,13 @@ pub struct PlacedBy {
     pub store: Option<String>,
     /// Order id chosen by the device.
     pub order_id: Option<Uuid>,
+    /// The customer already took the goods from the store's shelf (a fact): every line is
+    /// booked at the pickup store even when its free stock is short, the short lines
+    /// without a reservation (see [`IntakeResult::unreserved`]).
+    pub carry_out: bool,
 }
 
-fn validate(tx: &mut dyn Tx, input: &ChannelOrderInput) -> Result<(), ServiceError> {
+fn validate(tx: &mut dyn Tx, input: &ChannelOrderInput, placed: &PlacedBy) -> Result<(), ServiceError> {
     check("channel_order_id", &input.channel_order_id, text::CHANNEL_ORDER_ID)?;
     check("customer.name", &input.customer.name, text::CUSTOMER_NAME)?;
     check("customer.phone", &input.customer.phone, text::CUSTOMER_PHONE)?;
@@ -64,6 +84,9 @@ fn validate(tx: &mut dyn Tx, input: &ChannelOrderInput) -> Result<(), ServiceErr
             ));
         }
     }
+    if input.shipping_fee.0 < 0 || input.shipping_fee.0 > 100_000_000 {
+        return Err(ServiceError::invalid("invalid_price", "shipping_fee is 0 to 1,000,000 yuan"));
+    }
     if let Some(loc) = input.customer.location {
         if !loc.is_valid() {
             return Err(ServiceError::invalid("invalid_location", "customer.location has coordinates off the globe"));
@@ -76,7 +99,8 @@ fn validate(tx: &mut dyn Tx, input: &ChannelOrderInput) -> Result<(), ServiceErr
                 .as_deref()
                 .ok_or_else(|| ServiceError::invalid("pickup_store_required", "a pickup order needs pickup_store"))?;
             let node = catalogue::node(tx, store)?;
-            if !node.is_some_and(|n| n.kind.is_store() && n.capabilities.pickup) {
+            // Goods carried out over a store's counter left it whether or not it offers pickup.
+            if !node.is_some_and(|n| n.kind.is_store() && (n.capabilities.pickup || placed.carry_out)) {
                 return Err(ServiceError::invalid(
                     "invalid_pickup_store",
                     format!("{store} is not a store that offers pickup"),
@@ -155,9 +179,18 @@ fn route(
     Ok(plan(target, &cands, needs, kind == FulfillmentKind::Ship))
 }
 
-/// Creates fulfillment orders for a plan and reserves their lines. Returns the ids.
-fn materialise(tx: &mut dyn Tx, order: &OrderRow, plan: &Plan, now: i64) -> Result<Vec<Uuid>, ServiceError> {
+/// Creates fulfillment orders for a plan and reserves their lines. Returns the ids, and
+/// (with `unreserved_ok`, a carry-out) the lines booked without a reservation because the
+/// node had too few free units; otherwise a failed reservation is a lost race.
+fn materialise(
+    tx: &mut dyn Tx,
+    order: &OrderRow,
+    plan: &Plan,
+    now: i64,
+    unreserved_ok: bool,
+) -> Result<(Vec<Uuid>, Vec<Need>), ServiceError> {
     let mut ids = Vec::new();
+    let mut unreserved = Vec::new();
     for node in plan.nodes() {
         let id = Uuid::now_v7();
         let row = FulfillmentRow {
@@ -184,30 +217,50 @@ fn materialise(tx: &mut dyn Tx, order: &OrderRow, plan: &Plan, now: i64) -> Resu
             } else {
                 ledger::try_reserve(tx, &reservation, None, &node, &a.sku_code, a.qty, now)?
             };
-            if !reserved {
+            if !reserved && unreserved_ok {
+                unreserved.push(Need { line_no: a.line_no, sku_code: a.sku_code.clone(), qty: a.qty });
+            } else if !reserved {
                 // Another transaction took the stock between planning and reserving.
                 return Err(ServiceError::stale_read(
                     "stock_changed",
                     "stock changed while routing; retry the request",
                 ));
             }
-            orders::insert_fulfillment_line(tx, id, i as u32 + 1, a.line_no, &a.sku_code, a.qty, &reservation)?;
+            let reservation = reserved.then_some(reservation.as_str());
+            orders::insert_fulfillment_line(tx, id, i as u32 + 1, a.line_no, &a.sku_code, a.qty, reservation)?;
         }
         ids.push(id);
     }
-    Ok(ids)
+    Ok((ids, unreserved))
 }
 
-fn shortfall_message(plan: &Plan, where_: &str) -> String {
+fn shortfall_message(unplaced: &[Need], where_: &str) -> String {
     let parts: Vec<String> =
-        plan.unplaced.iter().map(|u| format!("line {} ({}): {} short", u.line_no, u.sku_code, u.qty)).collect();
+        unplaced.iter().map(|u| format!("line {} ({}): {} short", u.line_no, u.sku_code, u.qty)).collect();
     format!("not enough stock {where_}: {}", parts.join("; "))
 }
 
 /// Takes a channel order: validates, routes, reserves and creates fulfillment orders, all
-/// or nothing. A replay with the same content returns the same order.
+/// or nothing. A replay with the same content returns the same order. Lines no node can
+/// take refuse it with 409 `insufficient_stock`.
 pub fn intake(tx: &mut dyn Tx, input: &ChannelOrderInput, placed: &PlacedBy) -> Result<IntakeResult, ServiceError> {
-    validate(tx, input)?;
+    match try_intake(tx, input, placed)? {
+        Intake::Done(r) => Ok(r),
+        Intake::Short { unplaced, at } => {
+            let where_ = match at {
+                Some(s) => format!("at pickup store {s}"),
+                None => "in the network".to_string(),
+            };
+            Err(ServiceError::conflict("insufficient_stock", shortfall_message(&unplaced, &where_)))
+        }
+    }
+}
+
+/// [`intake`], answering a shortfall with what was short instead of an error, so an order
+/// placed at a store can say what else is available. An order a store placed is also
+/// credited to that store (`store` / `sale`), besides its channel and associate.
+pub fn try_intake(tx: &mut dyn Tx, input: &ChannelOrderInput, placed: &PlacedBy) -> Result<Intake, ServiceError> {
+    validate(tx, input, placed)?;
     let digest = token_digest(&serde_json::to_string(input).unwrap_or_default());
     if let Some(existing) = orders::order_by_channel(tx, input.channel, &input.channel_order_id)? {
         if existing.digest != digest {
@@ -220,7 +273,11 @@ pub fn intake(tx: &mut dyn Tx, input: &ChannelOrderInput, placed: &PlacedBy) -> 
                 ),
             ));
         }
-        return Ok(IntakeResult { order: order_view(tx, existing.id)?, created: false });
+        return Ok(Intake::Done(IntakeResult {
+            order: order_view(tx, existing.id)?,
+            created: false,
+            unreserved: Vec::new(),
+        }));
     }
     let needs: Vec<Need> = input
         .lines
@@ -234,13 +291,25 @@ pub fn intake(tx: &mut dyn Tx, input: &ChannelOrderInput, placed: &PlacedBy) -> 
     };
     let target = input.customer.location.or(pickup_node.as_ref().map(|n| n.location));
     let only = pickup_node.as_ref().map(|n| n.code.as_str());
-    let plan = route(tx, input.fulfillment, target, only, &[], &needs, placed.store.as_deref())?;
-    if !plan.unplaced.is_empty() {
-        let where_ = match only {
-            Some(s) => format!("at pickup store {s}"),
-            None => "in the network".to_string(),
-        };
-        return Err(ServiceError::conflict("insufficient_stock", shortfall_message(&plan, &where_)));
+    let mut plan = route(tx, input.fulfillment, target, only, &[], &needs, placed.store.as_deref())?;
+    match (only, placed.carry_out) {
+        // The goods are gone from this shelf: every line is booked there, whatever it holds.
+        (Some(node), true) if !plan.unplaced.is_empty() => {
+            let assignments = needs
+                .iter()
+                .map(|n| Assignment {
+                    node_code: node.to_string(),
+                    line_no: n.line_no,
+                    sku_code: n.sku_code.clone(),
+                    qty: n.qty,
+                })
+                .collect();
+            plan = Plan { assignments, unplaced: Vec::new() };
+        }
+        _ if !plan.unplaced.is_empty() => {
+            return Ok(Intake::Short { unplaced: plan.unplaced, at: only.map(str::to_string) });
+        }
+        _ => {}
     }
     let now = now_ms();
     let row = OrderRow {
@@ -263,6 +332,7 @@ pub fn intake(tx: &mut dyn Tx, input: &ChannelOrderInput, placed: &PlacedBy) -> 
         return Err(ServiceError::conflict("order_conflict", format!("order id {} is already used", row.id)));
     }
     orders::insert_order(tx, &row)?;
+    crate::storage::returns::set_shipping_fee(tx, row.id, input.shipping_fee.0)?;
     let mut paid_total = 0;
     for (i, l) in input.lines.iter().enumerate() {
         let line = OrderLine {
@@ -277,7 +347,7 @@ pub fn intake(tx: &mut dyn Tx, input: &ChannelOrderInput, placed: &PlacedBy) -> 
         paid_total += l.unit_price.0 * l.qty.get() - l.discount.0;
         orders::insert_order_line(tx, row.id, &line)?;
     }
-    materialise(tx, &row, &plan, now)?;
+    let (_, unreserved) = materialise(tx, &row, &plan, now, placed.carry_out)?;
     let reference = row.id.to_string();
     let channel_credit = settlement::AttributionEntry {
         order_id: row.id,
@@ -299,7 +369,19 @@ pub fn intake(tx: &mut dyn Tx, input: &ChannelOrderInput, placed: &PlacedBy) -> 
         };
         settlement::insert_attribution(tx, &credit, now)?;
     }
-    Ok(IntakeResult { order: order_view(tx, row.id)?, created: true })
+    if let Some(store) = &placed.store {
+        // 业绩归属: the store that sold it keeps the credit whichever node fulfils it.
+        let credit = settlement::AttributionEntry {
+            order_id: row.id,
+            party_kind: "store",
+            party: store,
+            amount: paid_total,
+            reason: "sale",
+            reference: &reference,
+        };
+        settlement::insert_attribution(tx, &credit, now)?;
+    }
+    Ok(Intake::Done(IntakeResult { order: order_view(tx, row.id)?, created: true, unreserved }))
 }
 
 /// Places `lines` of an order again, avoiding nodes that rejected it and `short_at` (the
@@ -324,11 +406,14 @@ pub fn reroute(
         (_, t) => t,
     };
     let plan = route(tx, order.fulfillment, target, None, &exclude, lines, order.placed_at_store.as_deref())?;
-    let ids = materialise(tx, &order, &plan, now)?;
+    let (ids, _) = materialise(tx, &order, &plan, now, false)?;
+    let lines_before = orders::order_lines(tx, order_id)?;
     for u in &plan.unplaced {
         orders::add_unrouted(tx, order_id, u.line_no, u.qty)?;
     }
     if !plan.unplaced.is_empty() {
+        // The units no node can take are not sold: their share of the sale's credit goes.
+        super::credit::release_sale_credit(tx, order_id, &lines_before, "unrouted", &order_id.to_string(), now)?;
         orders::set_order_status(tx, order_id, OrderStatus::PartiallyUnrouted)?;
         let c = followups::Conflict {
             id: 0,
@@ -338,7 +423,7 @@ pub fn reroute(
             order_id: Some(order_id.to_string()),
             fulfillment_order_id: None,
             code: "unrouted_lines".into(),
-            message: shortfall_message(&plan, "to reroute"),
+            message: shortfall_message(&plan.unplaced, "to reroute"),
             created_ms: now,
         };
         followups::insert_conflict(tx, &c)?;
@@ -437,8 +522,11 @@ pub fn cancel(tx: &mut dyn Tx, id: Uuid) -> Result<Order, ServiceError> {
     }
     orders::set_order_status(tx, id, OrderStatus::Cancelled)?;
     let reference = id.to_string();
+    // Sales credit is reversed; a store's fulfillment fees are not (none exist before goods
+    // leave, and then the order cannot be cancelled), but the selling store's credit is.
+    let selling = order.placed_at_store.clone();
     for (kind, party, amount) in settlement::attribution_totals(tx, id)? {
-        if amount != 0 && kind != "store" {
+        if amount != 0 && (kind != "store" || selling.as_deref() == Some(party.as_str())) {
             let e = settlement::AttributionEntry {
                 order_id: id,
                 party_kind: &kind,

@@ -1,12 +1,18 @@
 //! Business logic, written once over [`crate::storage::Tx`] so every backend runs it.
 
+pub mod aisle;
+mod credit;
+#[cfg(feature = "demo")]
+pub mod demo;
 pub mod enroll;
 mod error;
 pub mod follow_ups;
 pub mod intake;
+pub mod lookup;
 mod op_context;
 pub mod pull;
 pub mod push;
+pub mod refunds;
 pub mod returns;
 pub mod settings;
 pub mod stock;

@@ -6,11 +6,10 @@
 //! any other, so a replay gets the same answer.
 
 use super::op_context::{flag, OpContext};
-use super::{intake, returns, transitions, ErrorKind, ServiceError};
+use super::{aisle, returns, transitions, ErrorKind, ServiceError};
 use crate::storage::devices::{self, Device};
 use crate::storage::{catalogue, sync_ops, Tx};
 use shared::fulfillment::FulfillmentEvent;
-use shared::order::{Channel, ChannelOrderInput};
 use shared::protocol::{
     Op, OpEnvelope, OpOutcome, OpResult, PushRequest, PushResponse, MAX_PUSH_OPS, PROTOCOL_VERSION,
 };
@@ -87,23 +86,39 @@ fn apply(tx: &mut dyn Tx, ctx: &OpContext<'_>, op: &Op) -> Result<OpOutcome, Ser
         Op::RecordTracking { fulfillment_order_id, carrier, tracking_no } => {
             t::record_tracking(tx, ctx, *fulfillment_order_id, carrier, tracking_no)
         }
-        Op::AcceptReturn { return_id, order_id, lines, approved_by, approval } => {
-            returns::accept_return(tx, ctx, *return_id, *order_id, lines, approved_by.as_deref(), approval.as_deref())
+        Op::AcceptReturn { return_id, order_id, order_ref, lines, approved_by, approval } => {
+            let fact = returns::ReturnFact {
+                return_id: *return_id,
+                order_id: *order_id,
+                order_ref: order_ref.as_ref(),
+                lines,
+                approved_by: approved_by.as_deref(),
+                approval: approval.as_deref(),
+            };
+            returns::accept_return(tx, ctx, &fact)
         }
         Op::CountStock { count_id, lines } => returns::count_stock(tx, ctx, *count_id, lines),
-        Op::PlaceOrder { order_id, fulfillment, customer, lines } => {
-            let input = ChannelOrderInput {
-                channel: Channel::Store,
-                channel_order_id: order_id.to_string(),
+        Op::PlaceOrder {
+            order_id,
+            fulfillment,
+            customer,
+            lines,
+            pickup_store,
+            payment_ref,
+            carry_out,
+            exchange_of,
+        } => {
+            let p = aisle::PlaceOrder {
+                order_id: *order_id,
                 fulfillment: *fulfillment,
-                customer: customer.clone(),
-                pickup_store: Some(ctx.store.to_string()),
-                associate_id: Some(ctx.staff_id.to_string()),
-                lines: lines.clone(),
+                customer,
+                lines,
+                pickup_store: pickup_store.as_deref(),
+                payment_ref,
+                carry_out: *carry_out,
+                exchange_of: *exchange_of,
             };
-            let placed = intake::PlacedBy { store: Some(ctx.store.to_string()), order_id: Some(*order_id) };
-            intake::intake(tx, &input, &placed)?;
-            Ok(OpOutcome::Applied)
+            aisle::place_order(tx, ctx, &p)
         }
     }
 }
@@ -115,6 +130,9 @@ fn apply_new(tx: &mut dyn Tx, device: &Device, env: &OpEnvelope, now: i64) -> Re
     let staff = catalogue::staff(tx, &env.staff_id)?;
     let staff_ok = staff.as_ref().is_some_and(|(store, s)| store == &device.store_code && s.active);
     let result = crate::storage::savepoint(tx, |tx| {
+        // A fact (a hand-over, a return, a count, goods carried out over the counter) happened
+        // whoever recorded it: it is applied and the unknown staff flagged below; an intent
+        // from staff the server does not know is refused.
         if !staff_ok && !env.op.is_fact() {
             return Err(ServiceError::new(
                 ErrorKind::Forbidden,

@@ -2,11 +2,13 @@
 
 use super::ServiceError;
 use crate::storage::{settings, Tx};
+use shared::returns::ReturnPolicy;
 use shared::rules::BusinessRules;
 use shared::staff::PinPolicy;
 
 const PIN_POLICY: &str = "pin_policy";
 const BUSINESS_RULES: &str = "business_rules";
+const RETURN_POLICY: &str = "return_policy";
 
 /// The PIN policy in force (the default until HQ sets one).
 pub fn pin_policy(tx: &mut dyn Tx) -> Result<PinPolicy, ServiceError> {
@@ -45,4 +47,23 @@ pub fn set_business_rules(tx: &mut dyn Tx, rules: &BusinessRules, now: i64) -> R
         .map_err(|e| ServiceError::new(super::ErrorKind::Internal, "internal", e.to_string()))?;
     settings::set(tx, BUSINESS_RULES, &json, now)?;
     Ok(*rules)
+}
+
+/// HQ's return policy in force (the default until HQ sets one): return windows per channel,
+/// final-sale codes, the shipping-refund rule.
+pub fn return_policy(tx: &mut dyn Tx) -> Result<ReturnPolicy, ServiceError> {
+    Ok(settings::get(tx, RETURN_POLICY)?
+        .and_then(|v| serde_json::from_str::<ReturnPolicy>(&v).ok())
+        .filter(|p| p.check().is_ok())
+        .unwrap_or_default())
+}
+
+/// Sets the return policy, all of it. It applies to returns booked from now on (a return
+/// already booked keeps the refund it got), and to the look-ups that answer from now on.
+pub fn set_return_policy(tx: &mut dyn Tx, policy: &ReturnPolicy, now: i64) -> Result<ReturnPolicy, ServiceError> {
+    policy.check().map_err(|e| ServiceError::invalid("invalid_policy", e.to_string()))?;
+    let json = serde_json::to_string(policy)
+        .map_err(|e| ServiceError::new(super::ErrorKind::Internal, "internal", e.to_string()))?;
+    settings::set(tx, RETURN_POLICY, &json, now)?;
+    Ok(policy.clone())
 }

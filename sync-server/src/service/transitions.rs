@@ -323,6 +323,32 @@ pub fn hand_over(
     Ok(outcome)
 }
 
+/// An order the customer carries out of this store at once (endless aisle, an exchange's
+/// new size from the shelf): its fulfillment order here takes every step of a pickup at the
+/// counter in one go — accepted, picked in full, ready, handed over — and the goods leave
+/// the shelf as at any hand-over (the reservation consumed with its stock movement, the
+/// fulfillment fee credited). The associate at the counter is the verification.
+pub fn carry_out(tx: &mut dyn Tx, ctx: &OpContext<'_>, id: Uuid) -> Result<(), ServiceError> {
+    let mut f = load(tx, ctx, id)?;
+    for event in [
+        FulfillmentEvent::Accept,
+        FulfillmentEvent::StartPick,
+        FulfillmentEvent::ConfirmPick,
+        FulfillmentEvent::MarkReady,
+        FulfillmentEvent::HandOver,
+    ] {
+        step(&mut f, event)?;
+    }
+    for l in orders::fulfillment_lines(tx, id)? {
+        orders::set_line_picked(tx, id, l.line_no, l.qty, l.reservation_id.as_deref())?;
+    }
+    followups::insert_handover(tx, id, ctx.device_id, ctx.staff_id, "carry_out", true, ctx.now)?;
+    goods_left(tx, ctx, &f)?;
+    orders::update_fulfillment(tx, &f, ctx.now)?;
+    refresh_status(tx, f.order_id)?;
+    Ok(())
+}
+
 /// Whether `proof` shows that `manager_id` approved `what` (see `shared::approval`). A
 /// manager whose PIN HQ set before approvals had keys can give no proof.
 pub fn manager_proof_ok(
@@ -371,7 +397,31 @@ pub fn record_tracking(
     f.tracking_no = Some(tracking_no);
     goods_left(tx, ctx, &f)?;
     orders::update_fulfillment(tx, &f, ctx.now)?;
+    notify_tracking(tx, &f, ctx.now)?;
     Ok(OpOutcome::Applied)
+}
+
+/// An order a store placed for a customer (endless aisle) tells them its tracking number;
+/// the channels tell their own customers.
+fn notify_tracking(tx: &mut dyn Tx, f: &FulfillmentRow, now: i64) -> Result<(), ServiceError> {
+    let Some(order) = orders::order(tx, f.order_id)? else { return Ok(()) };
+    let (Some(_), Some(carrier), Some(no)) = (&order.placed_at_store, &f.carrier, &f.tracking_no) else {
+        return Ok(());
+    };
+    let body = format!(
+        "您的订单 {} 已发货，{carrier} 运单号 {no}。/ Your order {} has shipped: {carrier} tracking number {no}.",
+        order.channel_order_id, order.channel_order_id
+    );
+    let n = followups::NewNotification {
+        order_id: f.order_id,
+        fulfillment_order_id: Some(f.id),
+        kind: "tracking",
+        recipient: &order.customer_phone,
+        body: &body,
+        redacted_body: &body,
+    };
+    followups::insert_notification(tx, &n, now)?;
+    Ok(())
 }
 
 /// HQ/courier callback: a dispatched parcel was delivered.

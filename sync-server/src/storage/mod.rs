@@ -6,6 +6,7 @@
 //! hands out write and read transactions. SQL lives only in the repository modules and the
 //! migrations.
 
+pub mod aisle;
 pub mod catalogue;
 pub mod changes;
 pub mod devices;
@@ -14,6 +15,7 @@ pub mod keys;
 pub mod ledger;
 pub mod orders;
 pub mod postgres;
+pub mod returns;
 pub mod settings;
 pub mod settlement;
 pub mod sqlite;

@@ -3,15 +3,10 @@
 
 use super::{changes, Dialect, Row, StorageError, Tx};
 use crate::params;
-use chrono::{DateTime, Utc};
 use shared::fulfillment::{FulfillmentKind, FulfillmentState};
 use shared::order::{Channel, FulfillmentLine, FulfillmentOrder, OrderLine, OrderStatus, PickupCodeHash};
 use shared::Fen;
 use uuid::Uuid;
-
-fn time(ms: i64) -> DateTime<Utc> {
-    DateTime::from_timestamp_millis(ms).unwrap_or_default()
-}
 
 /// An order row as stored (lines separately).
 #[derive(Debug, Clone, PartialEq)]
@@ -212,7 +207,7 @@ pub fn insert_fulfillment_line(
     order_line_no: u32,
     sku: &str,
     qty: i64,
-    reservation_id: &str,
+    reservation_id: Option<&str>,
 ) -> Result<(), StorageError> {
     tx.exec(
         "INSERT INTO fulfillment_line (fulfillment_order_id, line_no, order_line_no, sku_code, qty, reservation_id)
@@ -405,7 +400,7 @@ pub fn fulfillment_view(tx: &mut dyn Tx, id: Uuid) -> Result<Option<FulfillmentO
             .map(|l| FulfillmentLine { line_no: l.line_no, sku_code: l.sku_code, qty: l.qty, picked_qty: l.picked_qty })
             .collect(),
         pickup_code: match (f.pickup_code_hash, f.pickup_expires_ms) {
-            (Some(hash), Some(exp)) => Some(PickupCodeHash { hash, expires_at: time(exp) }),
+            (Some(hash), Some(exp)) => Some(PickupCodeHash { hash, expires_at: crate::clock::at_ms(exp) }),
             _ => None,
         },
         reject_reason: f.reject_reason,
@@ -413,8 +408,8 @@ pub fn fulfillment_view(tx: &mut dyn Tx, id: Uuid) -> Result<Option<FulfillmentO
         tracking_no: f.tracking_no,
         flagged: f.flagged,
         version: f.version,
-        created_at: time(f.created_ms),
-        updated_at: time(f.updated_ms),
+        created_at: crate::clock::at_ms(f.created_ms),
+        updated_at: crate::clock::at_ms(f.updated_ms),
     }))
 }
 

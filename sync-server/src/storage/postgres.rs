@@ -29,6 +29,8 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (2, include_str!("migrations/postgres/0002_counts_and_adjustments.sql")),
     (3, include_str!("migrations/postgres/0003_change_log_commit_order.sql")),
     (4, include_str!("migrations/postgres/0004_approvals_passes_and_resolutions.sql")),
+    (5, include_str!("migrations/postgres/0005_returns.sql")),
+    (6, include_str!("migrations/postgres/0006_aisle.sql")),
 ];
 
 struct Conn {

@@ -1,5 +1,5 @@
 //! Money after the sale: attribution entries (sales credit and fulfillment fees, reversed
-//! by returns and cancellations) and return receipts.
+//! by returns and cancellations). Return receipts and refunds are in [`super::returns`].
 
 use super::{StorageError, Tx};
 use crate::params;
@@ -15,7 +15,7 @@ pub struct AttributionEntry<'a> {
     pub party: &'a str,
     /// Amount (negative for reversals).
     pub amount: i64,
-    /// `sale`, `return` or `fulfillment_fee`.
+    /// `sale`, `fulfillment_fee`, `return`, `fulfillment_fee_return` or `cancel`.
     pub reason: &'a str,
     /// What caused it.
     pub reference: &'a str,
@@ -41,43 +41,55 @@ pub fn attribution_totals(tx: &mut dyn Tx, order_id: Uuid) -> Result<Vec<(String
     .collect()
 }
 
-/// Whether a return receipt exists.
-pub fn return_exists(tx: &mut dyn Tx, id: Uuid) -> Result<bool, StorageError> {
-    Ok(tx.query_opt("SELECT 1 FROM return_receipt WHERE id = $1", params![id])?.is_some())
+/// One stored attribution entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredAttribution {
+    /// `channel`, `associate` or `store`.
+    pub party_kind: String,
+    /// Who.
+    pub party: String,
+    /// Amount (negative for reversals).
+    pub amount: i64,
+    /// Why.
+    pub reason: String,
+    /// What caused it.
+    pub reference: String,
+    /// When (ms).
+    pub at_ms: i64,
 }
 
-/// Inserts a return receipt.
-#[allow(clippy::too_many_arguments)]
-pub fn insert_return(
+/// Every attribution entry of an order, oldest first.
+pub fn attribution_entries(tx: &mut dyn Tx, order_id: Uuid) -> Result<Vec<StoredAttribution>, StorageError> {
+    tx.query(
+        "SELECT party_kind, party, amount_fen, reason, reference, at_ms FROM attribution WHERE order_id = $1 ORDER BY id",
+        params![order_id],
+    )?
+    .iter()
+    .map(|r| {
+        Ok(StoredAttribution {
+            party_kind: r.text(0)?,
+            party: r.text(1)?,
+            amount: r.i64(2)?,
+            reason: r.text(3)?,
+            reference: r.text(4)?,
+            at_ms: r.i64(5)?,
+        })
+    })
+    .collect()
+}
+
+/// Net of an order's entries with `reason`, per (party kind, party, reference).
+pub fn totals_by_reason(
     tx: &mut dyn Tx,
-    id: Uuid,
     order_id: Uuid,
-    store: &str,
-    staff: &str,
-    approved_by: Option<&str>,
-    refund: i64,
-    now_ms: i64,
-) -> Result<(), StorageError> {
-    tx.exec(
-        "INSERT INTO return_receipt (id, order_id, store_code, staff_id, approved_by, refund_fen, created_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        params![id, order_id, store, staff, approved_by, refund, now_ms],
-    )?;
-    Ok(())
-}
-
-/// Inserts a return line.
-pub fn insert_return_line(
-    tx: &mut dyn Tx,
-    return_id: Uuid,
-    line_no: u32,
-    sku: &str,
-    qty: i64,
-    condition: &str,
-    refund: i64,
-) -> Result<(), StorageError> {
-    tx.exec(
-        "INSERT INTO return_line (return_id, line_no, sku_code, qty, condition, refund_fen) VALUES ($1, $2, $3, $4, $5, $6)",
-        params![return_id, line_no, sku, qty, condition, refund],
-    )?;
-    Ok(())
+    reason: &str,
+) -> Result<Vec<(String, String, String, i64)>, StorageError> {
+    tx.query(
+        "SELECT party_kind, party, reference, CAST(SUM(amount_fen) AS BIGINT) FROM attribution
+         WHERE order_id = $1 AND reason = $2 GROUP BY party_kind, party, reference ORDER BY party_kind, party, reference",
+        params![order_id, reason],
+    )?
+    .iter()
+    .map(|r| Ok((r.text(0)?, r.text(1)?, r.text(2)?, r.i64(3)?)))
+    .collect()
 }

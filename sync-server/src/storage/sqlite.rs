@@ -22,6 +22,8 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("migrations/sqlite/0001_init.sql")),
     (2, include_str!("migrations/sqlite/0002_counts_and_adjustments.sql")),
     (4, include_str!("migrations/sqlite/0004_approvals_passes_and_resolutions.sql")),
+    (5, include_str!("migrations/sqlite/0005_returns.sql")),
+    (6, include_str!("migrations/sqlite/0006_aisle.sql")),
 ];
 
 type WriteRequest = (Job, oneshot::Sender<Result<(), StorageError>>);

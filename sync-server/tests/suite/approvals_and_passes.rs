@@ -96,6 +96,12 @@ async fn a_managers_approval_without_the_proof_of_their_pin_is_flagged() {
     let r = s.admin_post("/api/v1/orders", big).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let order_id = r.body["id"].as_str().unwrap().to_string();
+    // Its goods left (only units that left a node can be returned).
+    let id: uuid::Uuid = order_id.parse().unwrap();
+    let now = chrono::Utc::now().timestamp_millis();
+    sync_server::service::write(s.storage.as_ref(), move |tx| sync_server::service::demo::deliver(tx, id, now))
+        .await
+        .unwrap();
     let give_back = |return_id: uuid::Uuid, approval: Option<&str>| {
         json!({"kind": "AcceptReturn", "return_id": return_id, "order_id": order_id, "approved_by": "STORE-A-M", "approval": approval,
                "lines": [{"sku_code": "SKU-3", "qty": 4, "condition": "resaleable"}]})

@@ -41,12 +41,15 @@ async fn business_rules_are_validated_by_their_documented_ranges_and_nothing_cha
             "pickup_max_attempts": 5,
             "pickup_lockout_minutes": 15,
             "pickup_code_valid_days": 7,
+            "promise_pickup_minutes": 120,
+            "promise_same_city_minutes": 60,
+            "promise_ship_minutes": 1440,
         }),
         "the rules a new installation runs with"
     );
     let doc = s.admin_get("/api/v1/openapi.json").await.body;
     let properties = doc["components"]["schemas"]["BusinessRules"]["properties"].as_object().unwrap().clone();
-    assert_eq!(properties.len(), 6, "every rule is documented");
+    assert_eq!(properties.len(), 9, "every rule is documented");
     for (name, schema) in &properties {
         let (min, max) = (schema["minimum"].as_i64().unwrap(), schema["maximum"].as_i64().unwrap());
         for (value, ok) in [(min, true), (max, true), (min - 1, false), (max + 1, false)] {
@@ -70,6 +73,20 @@ async fn business_rules_are_validated_by_their_documented_ranges_and_nothing_cha
             }
         }
     }
+    assert_eq!(put(&s, &defaults.body).await.0, StatusCode::OK);
+    // An HQ client older than the promise windows still sets the rules it knows; the
+    // promises keep their defaults.
+    let mut older = defaults.body.clone();
+    for field in ["promise_pickup_minutes", "promise_same_city_minutes", "promise_ship_minutes"] {
+        older.as_object_mut().unwrap().remove(field);
+    }
+    older["fulfillment_fee_bp"] = json!(250);
+    let (status, answer) = put(&s, &older).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(
+        (answer["fulfillment_fee_bp"].clone(), answer["promise_pickup_minutes"].clone()),
+        (json!(250), json!(120))
+    );
     assert_eq!(put(&s, &defaults.body).await.0, StatusCode::OK);
     let before = s.fingerprint().await;
     let mut unknown = defaults.body.clone();
@@ -97,6 +114,7 @@ async fn devices_get_the_offline_rules_on_every_page_and_new_pickup_codes_last_a
     rules["pickup_lockout_minutes"] = json!(45);
     rules["pickup_code_valid_days"] = json!(2);
     rules["return_manager_limit_fen"] = json!(50_000);
+    rules["promise_pickup_minutes"] = json!(90);
     assert_eq!(put(&s, &rules).await.0, StatusCode::OK);
 
     let before_ms = chrono::Utc::now().timestamp_millis();
@@ -111,6 +129,9 @@ async fn devices_get_the_offline_rules_on_every_page_and_new_pickup_codes_last_a
                 "pickup_max_attempts": 3,
                 "pickup_lockout_minutes": 45,
                 "pickup_code_valid_days": 2,
+                "promise_pickup_minutes": 90,
+                "promise_same_city_minutes": 60,
+                "promise_ship_minutes": 1440,
             }),
             "the device's part of the rules, and only that part, on every page"
         );

@@ -10,6 +10,7 @@
 mod common;
 
 mod abandoned_reads;
+mod aisle;
 mod approvals_and_passes;
 mod bad_input;
 mod business_rules;
@@ -26,6 +27,7 @@ mod push_races;
 mod rate_limits;
 mod reservations;
 mod resolutions;
+mod returns;
 mod slow_clients;
 mod staff_moves;
 mod stock_arithmetic;

@@ -351,7 +351,7 @@ async fn pg_scale_out_an_endless_aisle_order_that_loses_a_stock_race_is_retried_
         1,
         "STORE-A-A",
         vec![json!({
-            "kind": "PlaceOrder", "order_id": uuid::Uuid::now_v7(), "fulfillment": "ship",
+            "kind": "PlaceOrder", "order_id": uuid::Uuid::now_v7(), "fulfillment": "ship", "payment_ref": "POS-1",
             "customer": { "name": "李四", "phone": "13900001234", "address": "上海市黄浦区", "location": { "lat": 31.23, "lon": 121.47 } },
             "lines": [{ "sku_code": "SKU-3", "qty": 1, "unit_price": 59900, "discount": 0 }],
         })],

@@ -176,10 +176,17 @@ async fn a_return_or_an_endless_aisle_order_sent_again_under_a_new_op_id_is_appl
     let r = s.admin_post("/api/v1/orders", order("TM-R", "ship", None, &[("SKU-3", 2)])).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let order_id = r.body["id"].as_str().unwrap().to_string();
+    // Its goods left (only units that left a node can be returned).
+    let id: uuid::Uuid = order_id.parse().unwrap();
+    let now = chrono::Utc::now().timestamp_millis();
+    sync_server::service::write(s.storage.as_ref(), move |tx| sync_server::service::demo::deliver(tx, id, now))
+        .await
+        .unwrap();
     let return_op = json!({"kind": "AcceptReturn", "return_id": uuid::Uuid::now_v7(), "order_id": order_id, "lines": [
         {"sku_code": "SKU-3", "qty": 1, "condition": "resaleable"}
     ]});
-    assert_eq!(push(&s, &a, 1, return_op.clone()).await["status"], "applied");
+    let first = push(&s, &a, 1, return_op.clone()).await;
+    assert_eq!(first["status"], "applied", "{first}");
     assert_eq!(s.stock("STORE-A", "SKU-3").await.on_hand, 1);
     let once = s.fingerprint().await;
     let again = push(&s, &a, 2, return_op).await;
@@ -191,7 +198,7 @@ async fn a_return_or_an_endless_aisle_order_sent_again_under_a_new_op_id_is_appl
     assert!(conflicts(&s).await.is_empty());
 
     let placed = uuid::Uuid::now_v7();
-    let place = json!({"kind": "PlaceOrder", "order_id": placed, "fulfillment": "ship",
+    let place = json!({"kind": "PlaceOrder", "order_id": placed, "fulfillment": "ship", "payment_ref": "POS-1",
         "customer": {"name": "李四", "phone": "13900001111", "address": "杭州", "location": {"lat": 30.27, "lon": 120.15}},
         "lines": [{"sku_code": "SKU-3", "qty": 5, "unit_price": 59900}]});
     assert_eq!(push(&s, &a, 3, place.clone()).await["status"], "applied");

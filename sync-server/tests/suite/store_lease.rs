@@ -26,7 +26,7 @@ async fn lease(s: &TestServer, token: &str, sku: &str) -> (i64, i64) {
 
 fn place(sku: &str, qty: i64) -> Value {
     json!({
-        "kind": "PlaceOrder", "order_id": uuid::Uuid::now_v7(), "fulfillment": "pickup",
+        "kind": "PlaceOrder", "order_id": uuid::Uuid::now_v7(), "fulfillment": "pickup", "payment_ref": "POS-1",
         "customer": { "name": "李四", "phone": "13900001234" },
         "lines": [{ "sku_code": sku, "qty": qty, "unit_price": 59900, "discount": 0 }],
     })

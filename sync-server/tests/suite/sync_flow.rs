@@ -296,17 +296,18 @@ async fn returns_counts_and_endless_aisle() {
             {"sku_code": "SKU-3", "qty": 2, "condition": "damaged"}
         ]}),
         json!({"kind": "CountStock", "count_id": count_id, "lines": [{"sku_code": "SKU-2", "quality": "sellable", "counted": 1, "expected": 2}]}),
-        json!({"kind": "PlaceOrder", "order_id": placed, "fulfillment": "ship",
+        json!({"kind": "PlaceOrder", "order_id": placed, "fulfillment": "ship", "payment_ref": "POS-1",
                "customer": {"name": "李四", "phone": "13900001111", "address": "杭州", "location": {"lat": 30.27, "lon": 120.15}},
                "lines": [{"sku_code": "SKU-3", "qty": 5, "unit_price": 59900}]}),
-        json!({"kind": "PlaceOrder", "order_id": uuid::Uuid::now_v7(), "fulfillment": "ship",
+        json!({"kind": "PlaceOrder", "order_id": uuid::Uuid::now_v7(), "fulfillment": "ship", "payment_ref": "POS-1",
                "customer": {"name": "李四", "phone": "13900001111", "address": "杭州", "location": {"lat": 30.27, "lon": 120.15}},
                "lines": [{"sku_code": "SKU-3", "qty": 5000, "unit_price": 59900}]}),
     ];
     let r = s.device_post(&a, "/api/v1/sync/push", batch(1, "STORE-A-A", ops)).await;
     let res = r.body["results"].as_array().unwrap();
-    // Three units back but only two were sold: recorded, flagged.
-    assert_eq!(res[0]["outcome"]["code"], "more_than_sold", "{}", r.body);
+    // Three units back of an order whose goods never left (nothing was sold yet): booked into
+    // stock, flagged, not refunded.
+    assert_eq!(res[0]["outcome"]["code"], "more_than_returnable", "{}", r.body);
     assert_eq!(res[1]["outcome"]["status"], "applied", "{}", r.body);
     assert_eq!(res[2]["outcome"]["status"], "applied", "{}", r.body);
     assert_eq!(res[3]["outcome"]["code"], "insufficient_stock", "{}", r.body);

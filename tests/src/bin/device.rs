@@ -32,11 +32,15 @@ fn main() -> anyhow::Result<()> {
             for _ in 0..n {
                 let op = shared::protocol::Op::AcceptReturn {
                     return_id: uuid::Uuid::now_v7(),
-                    order_id: uuid::Uuid::now_v7(),
+                    order_id: Some(uuid::Uuid::now_v7()),
+                    order_ref: None,
                     lines: vec![shared::protocol::ReturnLine {
                         sku_code: sku.to_string(),
                         qty: shared::Qty::new(1)?,
                         condition: shared::protocol::ReturnCondition::Resaleable,
+                        line_no: None,
+                        reason: Default::default(),
+                        note: String::new(),
                     }],
                     approved_by: None,
                     approval: None,

@@ -12,6 +12,7 @@ use reqwest::header::HeaderValue;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
+mod aisle;
 mod bodies;
 mod credentials;
 mod devices;
@@ -19,6 +20,7 @@ mod import;
 mod orders;
 mod pull;
 mod push;
+mod returns;
 mod routes;
 mod stock;
 

@@ -3,7 +3,7 @@
 use super::*;
 
 fn place_order_op(qty: Value) -> Value {
-    json!({"kind": "PlaceOrder", "order_id": uuid::Uuid::now_v7(), "fulfillment": "ship",
+    json!({"kind": "PlaceOrder", "order_id": uuid::Uuid::now_v7(), "fulfillment": "ship", "payment_ref": "POS-1",
            "customer": {"name": "李四", "phone": "13900001111", "address": "杭州", "location": {"lat": 30.27, "lon": 120.15}},
            "lines": [{"sku_code": "SKU-3", "qty": qty, "unit_price": 59900}]})
 }
