@@ -12,6 +12,20 @@ use std::collections::HashMap;
 use std::time::Duration;
 use uuid::Uuid;
 
+#[path = "store_app/aisle.rs"]
+mod aisle;
+#[path = "store_app/polish.rs"]
+mod polish;
+#[path = "store_app/returns.rs"]
+mod returns;
+
+/// One app and its server at a time: the scenarios share one virtual display and the
+/// machine's cores, and their waits are bounded. A test holds this for its whole run.
+async fn one_app_at_a_time() -> tokio::sync::MutexGuard<'static, ()> {
+    static ONE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    ONE.lock().await
+}
+
 /// Saves the current screen at both sizes, leaving the window at phone size.
 async fn shoot(app: &Session, name: &str) -> e2e::Result<()> {
     for form in [FormFactor::TabletLandscape, FormFactor::PhonePortrait] {
@@ -164,6 +178,7 @@ fn seed_inbox(data: &std::path::Path) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bopis_online_and_offline_through_the_real_app() -> e2e::Result<()> {
+    let _one_app = one_app_at_a_time().await;
     let mut hq = SyncServer::start(Seed::Demo).await?;
     let brand = gen::generate(&gen::GenConfig::default());
     let barcodes: HashMap<String, String> =

@@ -3,6 +3,7 @@
 //! (native) and the UI (wasm) both use these types, so a field renamed on one side is a
 //! compile error on the other.
 
+pub mod aisle;
 pub mod command;
 
 use crate::node::Node;
@@ -132,6 +133,8 @@ pub enum ErrorCode {
     QrForAnotherOrder,
     /// A scan at a hand-over that is no pickup code.
     NotAPickupCode,
+    /// An endless-aisle search or scan that matches no style.
+    NoStyleFound,
     /// The shell's answer or error could not be read.
     Internal,
     /// A code this UI does not know (from a newer shell).
@@ -155,6 +158,44 @@ pub enum NotAllowedReason {
     NotPicking,
     /// The associate is no longer active staff of the store.
     UnknownStaff,
+    // --- returns ---
+    /// No order matches the look-up.
+    OrderNotFound,
+    /// Too many look-ups from this device: wait a moment.
+    LookupRateLimited,
+    /// The look-up was not understood.
+    InvalidQuery,
+    /// The order was not looked up on this device (look it up again).
+    OrderNotLookedUp,
+    /// A return with no units.
+    NothingToReturn,
+    /// A line with reason `other` needs a note.
+    ReturnNoteRequired,
+    /// The receipt's order number is missing (offline return).
+    OrderNumberRequired,
+    /// The refund is above the limit: a manager must approve.
+    ManagerApprovalRequired,
+    /// The line is not on the order.
+    UnknownLine,
+    /// More units than may still come back.
+    MoreThanReturnable,
+    /// A final-sale line.
+    FinalSale,
+    /// The return window has closed.
+    ReturnWindowClosed,
+    /// The order was cancelled.
+    OrderCancelled,
+    /// Only a store manager may approve.
+    NotManager,
+    /// The item is not free on this store's shelf: order it from the network.
+    NotOnShelf,
+    // --- aisle ---
+    /// An endless-aisle order with no lines.
+    NoLines,
+    /// A quantity below 1 or absurdly large.
+    InvalidQty,
+    /// The chosen pickup store is not a store that offers pickup.
+    InvalidPickupStore,
 }
 
 /// Why a pick scan was not counted (`reason` of [`ErrorCode::PickScan`], the tag of
@@ -212,6 +253,15 @@ pub enum InputField {
     Reason,
     /// The UI language.
     Language,
+    // --- aisle ---
+    /// The customer's name on an order.
+    CustomerName,
+    /// The customer's mobile number.
+    CustomerPhone,
+    /// The delivery address.
+    Address,
+    /// The till's payment reference.
+    PaymentRef,
     /// A field this UI does not know.
     #[serde(other)]
     Other,
@@ -299,6 +349,59 @@ pub enum InboxCode {
     CountIdReused,
     /// A return id sent again with other content.
     ReturnIdReused,
+    // --- returns ---
+    /// A return matched no order (an offline return's order number).
+    UnknownOrder,
+    /// A returned SKU is not on the order.
+    UnknownSku,
+    /// A returned line is not on the order.
+    UnknownLine,
+    /// The same units were returned already (another device, offline).
+    DuplicateReturn,
+    /// More units returned than were still returnable.
+    MoreThanReturnable,
+    /// A final-sale item was taken back.
+    FinalSale,
+    /// Taken back after the channel's return window closed.
+    ReturnWindowClosed,
+    /// A return of a cancelled order.
+    OrderCancelled,
+    // --- aisle ---
+    /// The store's shelf could not fill an order taken away at once.
+    CarryOutUnavailable,
+    /// An order taken away at once that is not collected at this store.
+    InvalidCarryOut,
+    /// The pickup store is unknown or offers no pickup.
+    InvalidPickupStore,
+    /// A price HQ does not accept.
+    InvalidPrice,
+    /// An order without lines or with too many.
+    InvalidLines,
+    /// The till's payment reference is too long.
+    InvalidPaymentRef,
+    /// The exchange names no return recorded at this store.
+    ExchangeReturnNotFound,
+    /// The order id was used before with other content.
+    OrderConflict,
+    /// No customer name.
+    CustomerNameRequired,
+    /// A customer name HQ does not accept.
+    InvalidCustomerName,
+    /// Not a mainland mobile number.
+    InvalidPhone,
+    /// A delivery without an address.
+    AddressRequired,
+    /// An address HQ does not accept.
+    InvalidAddress,
+    /// A placed order's price is not the catalogue's list price.
+    PriceMismatch,
+    /// A placed order without the till's payment reference.
+    PaymentRefRequired,
+    /// An order taken away at once booked without the till's payment reference (flagged).
+    PaymentRefMissing,
+    /// An order taken away at once beyond this store's free stock: booked, other orders' units
+    /// are now short.
+    CarryOutShort,
 }
 
 impl InboxCode {
@@ -405,6 +508,206 @@ pub struct CameraScan {
     pub text: String,
     /// `ean13`, `code128` or `qr`.
     pub symbology: String,
+}
+
+// --- returns ---
+
+/// One line the associate takes back at the return counter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReturnLineInput {
+    /// The order's line (from the look-up); `None` offline, where the line is matched by SKU.
+    pub line_no: Option<u32>,
+    /// SKU code (offline: the scanned item's; online: the line's).
+    pub sku_code: String,
+    /// Units taken back.
+    pub qty: i64,
+    /// Their condition: resaleable goes to sellable stock, damaged to defective stock.
+    pub condition: crate::protocol::ReturnCondition,
+    /// Why the customer brings them back.
+    pub reason: crate::returns::ReturnReason,
+    /// The associate's note (required for reason `other`).
+    #[serde(default)]
+    pub note: String,
+}
+
+/// The refund the customer will get for a return, shown before confirming.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReturnPreview {
+    /// The refund per line and in total ([`crate::returns::quote`]).
+    pub quote: crate::returns::RefundQuote,
+    /// Codes of what cannot be refunded as asked ([`crate::returns::ReturnProblem::code`]).
+    pub problems: Vec<String>,
+    /// The refund is above the limit HQ set: a manager must approve with their PIN.
+    pub needs_approval: bool,
+    /// The refund above which a manager must approve.
+    pub approval_limit: crate::Fen,
+}
+
+/// Where a return made on this device stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReturnProgress {
+    /// Saved on this device, not yet at HQ.
+    Queued,
+    /// HQ has it; its refund is not known on the device yet.
+    Recorded,
+    /// The refund was sent to the channel.
+    Requested,
+    /// The channel confirmed the refund.
+    Confirmed,
+    /// No refund is due (HQ follows the return up).
+    NotDue,
+}
+
+impl ReturnProgress {
+    /// A stable name (tests and CSS).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReturnProgress::Queued => "queued",
+            ReturnProgress::Recorded => "recorded",
+            ReturnProgress::Requested => "requested",
+            ReturnProgress::Confirmed => "confirmed",
+            ReturnProgress::NotDue => "not_due",
+        }
+    }
+}
+
+/// One line of a return made on this device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReturnRecordLine {
+    /// The order's line, if known.
+    pub line_no: Option<u32>,
+    /// SKU code.
+    pub sku_code: String,
+    /// The style's name (the SKU code when the device does not know it).
+    pub name: String,
+    /// Colour.
+    pub colour: String,
+    /// Size.
+    pub size: String,
+    /// Units taken back.
+    pub qty: i64,
+    /// Their condition.
+    pub condition: crate::protocol::ReturnCondition,
+    /// Why.
+    pub reason: crate::returns::ReturnReason,
+    /// The associate's note.
+    pub note: String,
+    /// The refund quoted for the line (none offline: matched at sync).
+    pub refund: Option<crate::Fen>,
+}
+
+/// A return made on this device: the receipt and its refund's progress.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReturnRecord {
+    /// Return id (the return number on the receipt).
+    pub return_id: Uuid,
+    /// The original order, when it was looked up.
+    pub order_id: Option<Uuid>,
+    /// Its channel, when known.
+    pub channel: Option<crate::order::Channel>,
+    /// The channel's order number (from the look-up or the receipt).
+    pub channel_order_id: String,
+    /// Taken without the look-up: HQ matches it to the order when it syncs.
+    pub offline: bool,
+    /// Lines.
+    pub lines: Vec<ReturnRecordLine>,
+    /// The refund quoted at the counter (goods and shipping; none offline).
+    pub refund_quoted: Option<crate::Fen>,
+    /// The shipping part of the quote.
+    pub shipping_quoted: crate::Fen,
+    /// The refund HQ booked, once known.
+    pub refund_booked: Option<crate::Fen>,
+    /// Where it stands.
+    pub progress: ReturnProgress,
+    /// HQ's follow-up code, if any.
+    pub problem: Option<String>,
+    /// The manager who approved it, if one did.
+    pub approved_by: Option<String>,
+    /// The associate who took it.
+    pub staff_id: String,
+    /// When it was taken (ms).
+    pub created_ms: i64,
+    /// What the receipt's QR encodes ([`crate::returns::return_qr_payload`]).
+    pub qr_payload: String,
+    /// The order placed in exchange, if the customer exchanged.
+    #[serde(default)]
+    pub exchange_order_id: Option<Uuid>,
+}
+
+/// An item scanned or typed at the return counter, as this store knows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemView {
+    /// The SKU, described.
+    pub sku: SkuView,
+    /// Its style.
+    pub style_code: String,
+    /// List price.
+    pub list_price: crate::Fen,
+    /// Sellable units on this store's shelf not reserved for orders.
+    pub free_here: i64,
+}
+
+/// How the customer gets the item they exchange for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ExchangeDelivery {
+    /// From this store's shelf, handed over now.
+    CarryOut,
+    /// From the network, collected here later.
+    PickupHere,
+    /// From the network, shipped to the customer.
+    Ship {
+        /// Delivery address.
+        address: String,
+    },
+}
+
+/// An exchange after a return: a new order for another size or colour (no `Debug`: it
+/// carries the customer's phone).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExchangeArgs {
+    /// The return it exchanges goods for.
+    pub return_id: Uuid,
+    /// The new item.
+    pub sku_code: String,
+    /// Units.
+    pub qty: i64,
+    /// How the customer gets it.
+    pub delivery: ExchangeDelivery,
+    /// Customer's name.
+    pub customer_name: String,
+    /// Customer's mobile number.
+    pub customer_phone: String,
+    /// The till's payment reference (of the price difference, or the exchange slip).
+    pub payment_ref: String,
+    /// The returned SKU the new item replaces (its refund is what the price difference is
+    /// taken against); the whole return's refund when `None`.
+    #[serde(default)]
+    pub in_place_of: Option<String>,
+}
+
+/// An exchange placed: the new order and the price difference.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExchangeView {
+    /// The new order's id.
+    pub order_id: Uuid,
+    /// The return.
+    pub return_id: Uuid,
+    /// The new item's price for the units.
+    pub new_total: crate::Fen,
+    /// The refund the difference is taken against: the replaced line's, or the whole
+    /// return's (none offline).
+    pub refund: Option<crate::Fen>,
+    /// What the customer pays on top (negative: what stays refunded), when the refund is known.
+    pub difference: Option<crate::Fen>,
+    /// Handed over now from this store's shelf.
+    pub carry_out: bool,
+    /// A carry-out's check against this store's lease (none otherwise): beyond it the
+    /// associate is warned, but the hand-over is recorded all the same (the goods left) and
+    /// HQ flags a short shelf.
+    #[serde(default)]
+    pub shelf: Option<crate::aisle::ShelfCheck>,
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! The names, arguments and answers are declared once in [`shared::app::command`], so a
 //! rename there or a handler of the wrong shape is a compile error, here or in the UI.
 
-use crate::commands::{self, camera, orders, Cx};
+use crate::commands::{self, aisle, camera, orders, returns, Cx};
 use crate::error::AppResult;
 use shared::app::command::{self as cmd, Command};
 use std::future::Future;
@@ -50,6 +50,23 @@ routes! {
     cmd::HandOverWithIdCheck => orders::hand_over_with_id_check,
     cmd::CameraStart => camera::camera_start,
     cmd::CameraStop => camera::camera_stop,
+    // --- returns ---
+    cmd::LookupOrder => returns::lookup_order,
+    cmd::PreviewReturn => returns::preview_return,
+    cmd::AcceptReturn => returns::accept_return,
+    cmd::ListReturns => returns::returns,
+    cmd::GetReturn => returns::return_record,
+    cmd::ReturnItem => returns::return_item,
+    cmd::Exchange => returns::exchange,
+    // --- polish ---
+    cmd::GetDeviceRules => orders::device_rules,
+    // --- aisle ---
+    cmd::SearchStyles => aisle::aisle_search,
+    cmd::GetStyleGrid => aisle::aisle_grid,
+    cmd::GetStyleAvailability => aisle::aisle_availability,
+    cmd::PlaceAisleOrder => aisle::aisle_place_order,
+    cmd::ListPlacedOrders => aisle::aisle_placed_orders,
+    cmd::RefreshPlacedOrder => aisle::aisle_refresh_placed_order,
 }
 
 /// The invoke handler for [`tauri::Builder::invoke_handler`].

@@ -54,6 +54,12 @@ pub fn App() -> impl IntoView {
                 Screen::Handover(id) => view! { <screens::handover::HandoverScreen id=id/> }.into_any(),
                 Screen::Inbox => view! { <screens::inbox::InboxScreen/> }.into_any(),
                 Screen::Settings => view! { <screens::settings::SettingsScreen/> }.into_any(),
+                Screen::Aisle => view! { <screens::aisle::AisleScreen/> }.into_any(),
+                Screen::PlacedOrders => view! { <screens::aisle_orders::PlacedOrdersScreen/> }.into_any(),
+                // --- returns ---
+                Screen::Returns => view! { <screens::returns::ReturnsScreen/> }.into_any(),
+                Screen::ReturnReceipt(id) => view! { <screens::return_receipt::ReturnReceiptScreen id=id/> }.into_any(),
+                Screen::Exchange(id) => view! { <screens::return_receipt::ExchangeScreen id=id/> }.into_any(),
             }}
             <ToastLine/>
         </div>
@@ -74,5 +80,11 @@ pub fn screen_id(s: &Screen) -> &'static str {
         Screen::Handover(_) => "handover",
         Screen::Inbox => "inbox",
         Screen::Settings => "settings",
+        Screen::Aisle => "aisle",
+        Screen::PlacedOrders => "placed-orders",
+        // --- returns ---
+        Screen::Returns => "returns",
+        Screen::ReturnReceipt(_) => "return-receipt",
+        Screen::Exchange(_) => "exchange",
     }
 }

@@ -102,7 +102,7 @@ catalogue! {
     FlaggedLong => "此订单有冲突记录，总部会跟进处理。", "This order has a recorded conflict; HQ will follow up.";
     HandOver => "交付顾客", "Hand over";
     HandedOver => "已交付", "Handed over";
-    HandoverScanHint => "扫描顾客的取货二维码，或输入 8 位取货码。无网络时也可核验。", "Scan the customer's pickup QR or type the 8-digit code. Works offline.";
+    HandoverScanHint => "在上面输入 8 位取货码，或用扫码枪、摄像头扫描顾客的取货二维码。无网络时也可核验。", "Type the 8-digit code above, or scan the customer's pickup QR with a scanner or the camera. Works offline.";
     HandoverTitle => "自提交付", "Pickup hand-over";
     Hello => "您好，", "Hello,";
     HomeScanHint => "扫描顾客的取货二维码可直接打开对应订单。", "Scan a customer's pickup QR to open their order.";
@@ -184,6 +184,140 @@ catalogue! {
     Units => "件", "items";
     VerifyAndHandOver => "核验并交付", "Verify and hand over";
     WaitingForSync => "有操作等待同步到总部", "Changes are waiting to sync with HQ";
+    // --- polish ---
+    ChooseOrder => "在左侧选择一个订单，详情和操作显示在这里。", "Choose an order on the left: its details and actions show here.";
+    PickupCodeOrScan => "输入取货码，或扫描顾客的取货二维码", "Type the code, or scan the customer's QR";
+    NothingOverdue => "没有超时的订单", "Nothing is overdue";
+    // --- returns ---
+    AllReturned => "此行已全部退回", "Every unit of this line is back already";
+    AlreadyReturned => "已退", "returned";
+    ApprovalAbove => "退款超过", "The refund is above";
+    ApprovalAboveEnd => "，需店长输入 PIN 批准", ": a manager approves with their PIN";
+    ApproveAndConfirm => "店长批准并确认退货", "Manager approves: confirm the return";
+    ConfirmExchange => "确认换货", "Confirm the exchange";
+    ConfirmReturn => "确认退货", "Confirm the return";
+    ConfirmReturnWithManager => "确认退货（需店长批准）", "Confirm the return (manager approval)";
+    ExchangeAddress => "收货地址", "Delivery address";
+    ExchangeCustomerName => "顾客姓名", "Customer's name";
+    ExchangeCustomerPhone => "顾客手机号", "Customer's mobile";
+    ExchangeFreeHere => "本店可售", "free on this shelf";
+    ExchangeBeyondShelf => "超出本店可售库存：如顾客已当场拿走，照实记录，总部会为受影响的订单改派", "More than this shelf has free: if the customer takes it now, record it as it happened; HQ reroutes the orders it leaves short";
+    ExchangeFromShelf => "本店现货，当场交付", "From this shelf, hand over now";
+    ExchangeInPlaceOf => "点选顾客要换掉的那件（差价按其退款计算）", "Tap the item being exchanged (the difference is taken against its refund)";
+    ExchangeGets => "应退顾客差价", "Difference refunded to the customer:";
+    ExchangeHandedOver => "换货完成，商品已交给顾客", "Exchanged: the item is handed over";
+    ExchangeNewItem => "换成的商品", "The item exchanged for";
+    ExchangeNewPrice => "新商品价格", "New item's price";
+    ExchangeNoDifference => "无差价", "No price difference";
+    ExchangeOrdered => "换货订单已下，等待总部确认", "Exchange ordered: waiting for HQ to confirm";
+    ExchangePaymentRef => "收银小票号（补差价或换货单）", "Till reference (difference paid, or the exchange slip)";
+    ExchangePays => "顾客需补差价", "The customer pays the difference:";
+    ExchangePickupHere => "全网调货，到本店自提", "From the network, collect here later";
+    ExchangePlaced => "换货已提交", "Exchange placed";
+    ExchangeReturned => "已退商品", "Returned";
+    ExchangeScanItem => "扫描或输入顾客要换的尺码/颜色的商品条码", "Scan or type the barcode of the size or colour the customer wants";
+    ExchangeShip => "全网调货，快递到家", "From the network, shipped to the customer";
+    ExchangeTitle => "换货", "Exchange";
+    ExchangedFor => "已换货，新订单", "Exchanged; new order";
+    FinalSaleNote => "清仓/最终销售商品，不可退货", "Final sale / clearance: not returnable";
+    MatchedAtSync => "离线退货：同步时由总部匹配原订单，退款金额届时确定", "Offline return: HQ matches it to the order at sync and sets the refund then";
+    NoReturnsYet => "本机还没有退货记录。退货完成后，退货单和退款进度会显示在这里。", "No returns on this device yet. Receipts and refund progress show here once goods come back.";
+    OfflineManagerApproves => "小票金额较大：店长输入 PIN 批准", "A large receipt: a manager approves with their PIN";
+    OfflineReturnNote => "无法连接总部：按小票退货，商品立即入库，同步时匹配订单并确定退款", "HQ cannot be reached: take the goods back against the receipt; stock is booked now, the order is matched and the refund set at sync";
+    OfflineReturnTitle => "按小票退货（离线）", "Return against the receipt (offline)";
+    ReceiptOrderNumber => "小票上的渠道和订单号", "Channel and order number on the receipt";
+    RecentReturns => "本机最近退货", "Recent returns on this device";
+    RefundAtSync => "离线退货不预估退款：同步时由总部按原订单计算", "No refund is quoted offline: HQ sets it from the order at sync";
+    RefundAtSyncShort => "同步后确定", "set at sync";
+    RefundGoods => "商品退款", "Goods";
+    RefundOriginalChannel => "退款将原路退回顾客的支付渠道", "The refund goes back through the channel the customer paid with";
+    RefundProgress => "退款进度", "Refund progress";
+    RefundShipping => "运费退款", "Shipping";
+    RefundTotal => "退款合计", "Refund total";
+    ReturnApprovedBy => "批准店长", "Approved by";
+    ReturnBy => "可退至", "returnable until";
+    ReturnChannelNumber => "渠道订单号", "Channel order number";
+    ReturnChooseOrder => "找到多个订单，请选择", "Several orders match: choose one";
+    ReturnChooseUnits => "请选择要退的商品和件数", "Choose the items and units to take back";
+    ReturnCodePlaceholder => "扫描小票二维码或输入订单号", "Scan the receipt's QR or type the order number";
+    ReturnFind => "查找", "Find";
+    ReturnFindHint => "扫描顾客小票或渠道 App 上的订单二维码，或输入订单号，或用手机尾号加姓名查找。", "Scan the order QR on the receipt or the channel app, type the order number, or search by phone ending and name.";
+    ReturnFindOrder => "查找原订单", "Find the original order";
+    ReturnManagerApproval => "店长批准退货", "Manager approval";
+    ReturnNamePlaceholder => "下单姓名", "Name on the order";
+    ReturnNotePlaceholder => "请说明原因", "Say why";
+    ReturnOrderCode => "订单二维码或订单号", "Order QR or number";
+    ReturnOrderedAt => "下单", "ordered";
+    ReturnPaid => "实付", "paid";
+    ReturnPhoneAndName => "手机尾号 4 位 + 姓名", "Phone's last 4 digits + name";
+    ReturnPrint => "打印退货单", "Print the receipt";
+    ReturnReasonLabel => "退货原因", "Reason";
+    ReturnReceipt => "退货单", "Return receipt";
+    ReturnRefund => "退款", "Refund";
+    ReturnSellingStore => "销售门店", "Sold by store";
+    ReturnSold => "已售", "sold";
+    ReturnTaken => "退货已完成，商品已入库", "Return taken: the stock is booked";
+    ReturnUnitPrice => "单价", "unit";
+    ReturnWithoutLookup => "无法联网？按小票退货", "No connection? Return against the receipt";
+    ReturnableUpTo => "最多可退", "returnable:";
+    ReturnsTitle => "退换货", "Returns";
+    ScanReturnedItems => "逐件扫描退回商品的条码", "Scan the barcode of each item brought back";
+    // --- aisle ---
+    AisleAddress => "收货地址", "Delivery address";
+    AisleAlternatives => "可替代：其他尺码/颜色、其他门店", "Instead: other sizes or colours, other stores";
+    AisleAvailability => "全网库存", "Network availability";
+    AisleBeyondLease => "超出本店可承诺库存：订单仍会提交，由总部确认", "More than this store can promise: the order is still sent and HQ confirms it";
+    AisleChooseStore => "选择门店", "Choose a store";
+    AisleConfirmed => "已确认", "Confirmed";
+    AisleConfirmedBody => "总部已接单，顾客将收到短信（订单号，随后是物流单号或提货码）。", "HQ took the order; the customer gets a text with the order number, then tracking or a pickup code.";
+    AisleCustomerName => "顾客姓名", "Customer's name";
+    AisleCustomerPhone => "顾客手机号", "Customer's mobile";
+    AisleGridLegend => "大号数字：本店可售件数；小号：全网件数（快照）", "Big number: units this store can sell; small: units in the network (snapshot)";
+    AisleHere => "本店可售", "This store can sell";
+    AisleHereFromNetwork => "本店无货：将从其他仓库或门店调货到本店，顾客到店自提", "None here: HQ sends it from another node for the customer to collect here";
+    AisleHowDelivered => "取货方式", "How the customer gets it";
+    AisleHqStatus => "总部状态", "HQ status";
+    AisleLease => "离线可承诺", "safe offline";
+    AisleLiveAsOf => "实时查询于", "Live, read at";
+    AisleNetworkShort => "全网", "network";
+    AisleNetworkSnapshot => "全网可售（快照）", "Network units (snapshot)";
+    AisleNetworkTotal => "全网合计", "Network total";
+    AisleNewOrder => "下一单", "Next order";
+    AisleNoAlternatives => "暂无可替代的尺码或门店", "No other size or store to offer";
+    AisleNoPickupStores => "没有有货且可自提的门店（离线时无法查询）", "No store with stock offers pickup (not known offline)";
+    AisleNoSnapshot => "本机还没有库存快照", "This device has no snapshot yet";
+    AisleNotAtHq => "总部没有此商品的库存数据", "HQ has no stock data for this item";
+    AisleNotConfirmed => "尚未确认", "Not yet confirmed";
+    AisleNotConfirmedBody => "订单已保存在本机，网络恢复后自动提交总部确认。", "The order is saved on this device and goes to HQ when the network is back.";
+    AisleOffersPickup => "可自提", "pickup";
+    AisleOnShelf => "货架", "on the shelf";
+    AisleOrderNo => "订单号", "Order number";
+    AislePaymentHint => "请先在收银台收款，再填写支付单号；本应用不收款。", "Take the payment at the till first, then type its reference; this app takes no payments.";
+    AislePaymentRef => "收银支付单号", "Till payment reference";
+    AislePickCell => "请在尺码表中选择颜色和尺码", "Choose a colour and size in the grid";
+    AislePickupElsewhere => "到其他门店自提", "Pick up at another store";
+    AislePickupHere => "稍后到本店自提", "Pick up here later";
+    AislePickupStore => "自提门店", "Pickup store";
+    AislePlace => "提交订单", "Place the order";
+    AislePlaceTitle => "为顾客下单", "Order for the customer";
+    AislePlacing => "正在提交，等待总部确认…", "Sending, waiting for HQ…";
+    AisleQty => "数量", "Quantity";
+    AisleRefresh => "刷新", "Refresh";
+    AisleRefused => "总部拒绝了此订单", "HQ refused this order";
+    AisleSearchPlaceholder => "扫描商品，或输入款号/名称", "Scan the item, or type a style code or name";
+    AisleShelfSafe => "商品取自本店货架，在本店库存租约内，可放心承诺。", "From this store's shelf within its stock lease: safe to promise.";
+    AisleShip => "快递到家", "Ship to address";
+    AisleShipsFrom => "发货节点", "Ships from";
+    AisleSnapshotOf => "快照时间", "snapshot of";
+    AisleSnapshotTitle => "离线：以下是库存快照，不是实时库存", "Offline: this is a stored snapshot, not live stock";
+    AisleStart => "扫描顾客手中的商品或吊牌，或输入款号、名称查找。", "Scan the item the customer holds or its tag, or type a style code or name.";
+    AisleTellCustomerQueued => "请告知顾客：订单尚未确认，确认或无法成立都会短信通知。", "Tell the customer: the order is not confirmed yet; they will be told either way.";
+    AisleTellCustomerRefused => "请告知顾客：订单未能成立，请在收银台按支付单号退款，或改选其他尺码/门店。", "Tell the customer: the order could not be placed; refund them at the till, or offer another size or store.";
+    AisleThisStore => "本店", "This store";
+    AisleTitle => "缺货代订", "Endless aisle";
+    AisleUnrouted => "未能分配的件数", "Units not placed";
+    PlacedOrdersEmpty => "本机还没有代订订单", "No orders placed on this device yet";
+    PlacedOrdersTitle => "代订订单", "Placed orders";
 }
 
 /// An order state's name.
@@ -265,12 +399,195 @@ pub fn inbox_code_text(lang: Lang, code: &str) -> String {
             "此退货需店长在本机输入 PIN 确认",
             "This return needs a manager to confirm with their PIN on the device",
         ),
+        // --- returns ---
+        C::UnknownOrder => lang.pick(
+            "退货未匹配到订单：商品已入库，总部将核对小票并跟进退款",
+            "The return matched no order: the stock is booked; HQ checks the receipt and follows up the refund",
+        ),
+        C::UnknownSku | C::UnknownLine => {
+            lang.pick("退回的商品不在原订单中，总部将核对", "A returned item is not on the order; HQ will check")
+        }
+        C::DuplicateReturn | C::MoreThanReturnable => lang.pick(
+            "退回件数超出可退数量（可能已在别处退过），超出部分不退款，总部将核对",
+            "More units than were returnable (returned elsewhere already?): no refund for those; HQ will check",
+        ),
+        C::FinalSale => lang
+            .pick("清仓商品被退回，不予退款，总部将跟进", "A final-sale item was taken back: no refund; HQ follows up"),
+        C::ReturnWindowClosed => {
+            lang.pick("已过退货期限，不予退款，总部将跟进", "Past the return window: no refund; HQ follows up")
+        }
+        C::OrderCancelled => {
+            lang.pick("原订单已取消，不予退款，总部将跟进", "The order was cancelled: no refund; HQ follows up")
+        }
+        // --- aisle ---
+        C::CarryOutUnavailable => lang
+            .pick("本店货架库存不足，无法当场取走", "This store's shelf cannot fill it for the customer to take now"),
+        C::InvalidCarryOut => {
+            lang.pick("当场取走的订单只能在本店自提", "An order taken now must be collected at this store")
+        }
+        C::InvalidPickupStore => {
+            lang.pick("所选门店不存在或不提供自提", "The chosen store does not exist or offers no pickup")
+        }
+        C::InvalidPrice => lang.pick("总部不接受此价格", "HQ does not accept this price"),
+        C::PriceMismatch => lang.pick("价格与总部吊牌价不符", "The price is not HQ's list price"),
+        C::PaymentRefRequired => lang.pick("请填写收银台的支付单号", "Enter the till's payment reference"),
+        C::PaymentRefMissing => lang.pick(
+            "当场交付的订单没有支付单号，总部将核对",
+            "An order taken away at once has no payment reference; HQ will check it",
+        ),
+        C::CarryOutShort => lang.pick(
+            "当场交付超出本店可售库存，总部将为受影响订单改派",
+            "Taken away beyond this store's free stock; HQ will reroute the orders now short",
+        ),
+        C::InvalidLines => lang.pick("订单商品行数不正确", "The order has no lines or too many"),
+        C::InvalidPaymentRef => lang.pick("支付单号过长", "The payment reference is too long"),
+        C::ExchangeReturnNotFound => {
+            lang.pick("换货对应的退货单在本店不存在", "The exchange names no return recorded at this store")
+        }
+        C::OrderConflict => lang.pick("订单号已被其他订单使用", "The order number was used for another order"),
+        C::CustomerNameRequired => lang.pick("缺少顾客姓名", "The customer's name is missing"),
+        C::InvalidCustomerName => lang.pick("顾客姓名不可用", "The customer's name cannot be used"),
+        C::InvalidPhone => lang.pick("顾客手机号无效", "The customer's mobile number is not valid"),
+        C::AddressRequired => lang.pick("快递订单缺少收货地址", "A delivery needs an address"),
+        C::InvalidAddress => lang.pick("收货地址过长", "The delivery address is too long"),
         C::CountIdReused | C::ReturnIdReused => lang.pick(
             "同一单据以不同内容重复提交，总部将核对",
             "The same record was sent again with other content; HQ will check",
         ),
     };
     text.to_string()
+}
+
+// --- polish ---
+
+/// A duration for an order card, rounded down to the minute: `1 小时 5 分钟`, `1 h 5 min`;
+/// days once it is two days or more.
+pub fn duration_text(lang: Lang, ms: i64) -> String {
+    let (hours, minutes) = shared::promise::hours_minutes(ms);
+    let (days, hours) = if hours >= 48 { (hours / 24, hours % 24) } else { (0, hours) };
+    let part = |n: i64, zh: &str, en: &str| match lang {
+        Lang::Zh => format!("{n} {zh}"),
+        Lang::En => format!("{n} {en}"),
+    };
+    let parts: Vec<String> = [(days, "天", "d"), (hours, "小时", "h"), (minutes, "分钟", "min")]
+        .into_iter()
+        .filter(|(n, _, _)| *n > 0)
+        .take(2)
+        .map(|(n, zh, en)| part(n, zh, en))
+        .collect();
+    if parts.is_empty() {
+        lang.pick("不到 1 分钟", "under a minute").to_string()
+    } else {
+        parts.join(" ")
+    }
+}
+
+/// What an order card says about an order's promise: how long it has waited, what was
+/// promised (e.g. ready within 2 h) and the time left, or that it is ready or done.
+pub fn promise_texts(lang: Lang, p: &shared::promise::Promise) -> Vec<String> {
+    use shared::fulfillment::FulfillmentKind as Kind;
+    use shared::promise::PromiseState as S;
+    let d = |ms: i64| duration_text(lang, ms);
+    let waited = match lang {
+        _ if p.waited_ms < 60_000 => lang.pick("刚到店", "just arrived").to_string(),
+        Lang::Zh => format!("已等 {}", d(p.waited_ms)),
+        Lang::En => format!("waited {}", d(p.waited_ms)),
+    };
+    let window = d(p.window_ms);
+    let promised = match (lang, p.kind) {
+        (Lang::Zh, Kind::Pickup) => format!("承诺 {window}内备妥"),
+        (Lang::Zh, Kind::SameCity) => format!("承诺 {window}内交骑手"),
+        (Lang::Zh, Kind::Ship) => format!("承诺 {window}内打包"),
+        (Lang::En, Kind::Pickup) => format!("ready within {window}"),
+        (Lang::En, Kind::SameCity) => format!("ready for the rider within {window}"),
+        (Lang::En, Kind::Ship) => format!("packed within {window}"),
+    };
+    match p.state {
+        S::Open { left_ms } if left_ms < 0 => vec![
+            waited,
+            promised,
+            match lang {
+                Lang::Zh => format!("已超时 {}", d(-left_ms)),
+                Lang::En => format!("{} overdue", d(-left_ms)),
+            },
+        ],
+        S::Open { left_ms } => vec![
+            waited,
+            promised,
+            match lang {
+                Lang::Zh => format!("还剩 {}", d(left_ms)),
+                Lang::En => format!("{} left", d(left_ms)),
+            },
+        ],
+        S::Kept => vec![
+            waited,
+            match p.kind {
+                Kind::Pickup => lang.pick("已备妥，等顾客取货", "ready, waiting for the customer"),
+                Kind::Ship | Kind::SameCity => lang.pick("已打包，等快递揽收", "packed, waiting for the courier"),
+            }
+            .to_string(),
+        ],
+        S::Closed => Vec::new(),
+    }
+}
+
+/// How many orders of a list are overdue and how many are due soon, for the pane beside it.
+pub fn urgency_summary(lang: Lang, overdue: usize, due_soon: usize) -> String {
+    match (lang, overdue, due_soon) {
+        (_, 0, 0) => t(lang, K::NothingOverdue).to_string(),
+        (Lang::Zh, o, s) => format!("{o} 单已超时 · {s} 单即将到期"),
+        (Lang::En, o, s) => format!("{o} overdue · {s} due soon"),
+    }
+}
+
+// --- returns ---
+
+/// A return reason's name.
+pub fn reason_label(lang: Lang, r: shared::returns::ReturnReason) -> &'static str {
+    use shared::returns::ReturnReason as R;
+    match r {
+        R::Size => lang.pick("尺码不合适", "Wrong size"),
+        R::Colour => lang.pick("颜色不喜欢", "Wrong colour"),
+        R::Quality => lang.pick("质量问题", "Quality problem"),
+        R::NotAsDescribed => lang.pick("与描述不符", "Not as described"),
+        R::ChangedMind => lang.pick("不想要了", "Changed their mind"),
+        R::Other => lang.pick("其他", "Other"),
+    }
+}
+
+/// A returned item's condition.
+pub fn condition_label(lang: Lang, c: shared::protocol::ReturnCondition) -> &'static str {
+    use shared::protocol::ReturnCondition as C;
+    match c {
+        C::Resaleable => lang.pick("完好可售", "Resaleable"),
+        C::Damaged => lang.pick("破损（次品）", "Damaged"),
+    }
+}
+
+/// Where a return's refund stands.
+pub fn progress_label(lang: Lang, p: shared::app::ReturnProgress) -> &'static str {
+    use shared::app::ReturnProgress as P;
+    match p {
+        P::Queued => lang.pick("已在本机记录，待同步", "Saved here, waiting to sync"),
+        P::Recorded => lang.pick("总部已收到", "HQ has it"),
+        P::Requested => lang.pick("已申请退款", "Refund requested"),
+        P::Confirmed => lang.pick("退款已到账", "Refund confirmed"),
+        P::NotDue => lang.pick("暂不退款，总部跟进", "No refund now: HQ follows up"),
+    }
+}
+
+/// Why (part of) a return cannot be refunded as asked, from its code
+/// ([`shared::returns::ReturnProblem::code`]).
+pub fn return_problem_text(lang: Lang, code: &str) -> String {
+    match code {
+        "unknown_line" => lang.pick("此商品不在该订单中", "That line is not on this order"),
+        "more_than_returnable" => lang.pick("超出可退件数", "More units than may still come back"),
+        "final_sale" => lang.pick("清仓/最终销售商品不可退", "Final-sale items cannot be returned"),
+        "return_window_closed" => lang.pick("已超过该渠道的退货期限", "The channel's return window has closed"),
+        "order_cancelled" => lang.pick("订单已取消，无可退商品", "The order was cancelled: nothing to return"),
+        other => return inbox_code_text(lang, other),
+    }
+    .to_string()
 }
 
 /// Formats a time (ms) in the device's zone, in the UI language.
@@ -356,6 +673,10 @@ pub fn error_text(lang: Lang, e: &ErrorView) -> String {
             lang.pick("这张取货二维码属于其他订单", "That pickup QR belongs to another order").into()
         }
         C::NotAPickupCode => lang.pick("这不是取货码", "That is not a pickup code").into(),
+        C::NoStyleFound => match lang {
+            Lang::Zh => format!("没有找到与“{}”匹配的款式", e.message),
+            Lang::En => format!("No style matches \u{201c}{}\u{201d}", e.message),
+        },
         C::Settings => lang.pick("设置未能保存", "Settings could not be saved").into(),
         C::Internal | C::Unknown => something_went_wrong(lang, e),
     }
@@ -391,6 +712,41 @@ fn not_allowed_text(lang: Lang, e: &ErrorView) -> String {
         ),
         R::NotPicking => lang.pick("请先开始拣货再扫描商品", "Start picking this order before scanning items"),
         R::UnknownStaff => lang.pick("账号已失效，请重新登录", "Your account is no longer active; log in again"),
+        // --- returns ---
+        R::OrderNotFound => lang.pick(
+            "没有找到该订单：请核对订单号，或用手机尾号加姓名查找",
+            "No order matches: check the number, or search by phone ending and name",
+        ),
+        R::LookupRateLimited => {
+            lang.pick("查询过于频繁，请稍候再试", "Too many look-ups from this device: wait a moment")
+        }
+        R::InvalidQuery => lang.pick("查询条件不完整", "The look-up is incomplete"),
+        R::OrderNotLookedUp => lang.pick("请重新查找该订单", "Look the order up again"),
+        R::NothingToReturn => lang.pick("请选择要退的商品和件数", "Choose at least one unit to take back"),
+        R::ReturnNoteRequired => lang.pick("退货原因为“其他”时请填写说明", "Say why when the reason is “other”"),
+        R::OrderNumberRequired => lang.pick("请填写小票上的订单号", "Type the order number shown on the receipt"),
+        R::ManagerApprovalRequired => lang.pick(
+            "退款金额超过限额，需店长输入 PIN 批准",
+            "The refund is above the limit: a manager approves with their PIN",
+        ),
+        R::UnknownLine => lang.pick("此商品不在该订单中", "That line is not on this order"),
+        R::MoreThanReturnable => lang.pick("超出可退件数", "More units than may still come back"),
+        R::FinalSale => lang.pick("清仓/最终销售商品不可退", "Final-sale items cannot be returned"),
+        R::ReturnWindowClosed => lang.pick("已超过该渠道的退货期限", "The channel's return window has closed"),
+        R::OrderCancelled => lang.pick("订单已取消，无可退商品", "The order was cancelled: nothing to return"),
+        R::NotManager => lang.pick("只有本店店长可以批准", "Only a manager of this store may approve"),
+        R::NotOnShelf => lang.pick(
+            "本店货架上没有足够的可售库存，请改为全网调货",
+            "Not enough free on this shelf: order it from the network",
+        ),
+        // --- aisle ---
+        R::NoLines => lang.pick("请选择要订购的商品", "Choose what the customer orders"),
+        R::InvalidQty => {
+            lang.pick("数量须为 1 至 100000 的整数", "The quantity must be a whole number from 1 to 100000")
+        }
+        R::InvalidPickupStore => {
+            lang.pick("所选门店不提供自提，请另选门店", "That store offers no pickup: choose another")
+        }
     }
     .into()
 }
@@ -437,6 +793,28 @@ fn invalid_input_text(lang: Lang, e: &ErrorView) -> String {
             )
             .into(),
         InputField::Reason => lang.pick("请选择或填写原因", "Choose or type a reason").into(),
+        // --- aisle ---
+        InputField::CustomerName => lang
+            .pick(
+                "请输入顾客姓名（不超过 100 字，不能是号码）",
+                "Enter the customer's name (at most 100 characters, not a number)",
+            )
+            .into(),
+        InputField::CustomerPhone => lang
+            .pick(
+                "请输入顾客的 11 位手机号（可带 +86、空格或短横线）",
+                "Enter the customer's 11-digit mobile number (+86, spaces and dashes are fine)",
+            )
+            .into(),
+        InputField::Address => {
+            lang.pick("请输入收货地址（不超过 500 字）", "Enter the delivery address (at most 500 characters)").into()
+        }
+        InputField::PaymentRef => lang
+            .pick(
+                "请输入收银台的支付单号（不超过 64 个字符）",
+                "Enter the till's payment reference (at most 64 characters)",
+            )
+            .into(),
         InputField::Language | InputField::Other => typed(),
     }
 }
@@ -458,6 +836,45 @@ fn camera_text(lang: Lang, e: &ErrorView) -> String {
             .into(),
         CameraReason::Busy => lang.pick("摄像头被其他程序占用", "Another program is using the camera").into(),
         CameraReason::Failed | CameraReason::UseOsScanner => failed(),
+    }
+}
+
+// --- aisle ---
+
+/// A node kind's name (for the availability list).
+pub fn node_kind_label(lang: Lang, k: shared::node::NodeKind) -> &'static str {
+    use shared::node::NodeKind as N;
+    match k {
+        N::CentralWarehouse => lang.pick("总仓", "Central warehouse"),
+        N::RegionalWarehouse => lang.pick("区域仓", "Regional warehouse"),
+        N::EcommerceWarehouse => lang.pick("电商仓", "E-commerce warehouse"),
+        N::DirectStore => lang.pick("直营店", "Store"),
+        N::FranchiseStore => lang.pick("加盟店", "Franchise store"),
+        N::DealerWarehouse => lang.pick("经销商仓", "Dealer warehouse"),
+        N::FrontWarehouse => lang.pick("前置仓", "Front warehouse"),
+    }
+}
+
+/// An order's status at HQ.
+pub fn order_status_label(lang: Lang, s: shared::order::OrderStatus) -> &'static str {
+    use shared::order::OrderStatus as S;
+    match s {
+        S::Routed => lang.pick("已分配履约", "Routed"),
+        S::PartiallyUnrouted => lang.pick("部分未能分配", "Partly not placed"),
+        S::Cancelled => lang.pick("已取消", "Cancelled"),
+        S::Completed => lang.pick("已完成", "Completed"),
+    }
+}
+
+/// How the customer gets an endless-aisle order.
+pub fn aisle_delivery_text(lang: Lang, d: &shared::app::aisle::AisleDelivery) -> String {
+    use shared::app::aisle::AisleDelivery as D;
+    match (d, lang) {
+        (D::Ship { address }, Lang::Zh) => format!("快递到家：{address}"),
+        (D::Ship { address }, Lang::En) => format!("Ship to {address}"),
+        (D::PickupElsewhere { store_code }, Lang::Zh) => format!("到 {store_code} 自提"),
+        (D::PickupElsewhere { store_code }, Lang::En) => format!("Pick up at {store_code}"),
+        (D::PickupHere, _) => lang.pick("稍后到本店自提", "Pick up here later").into(),
     }
 }
 
@@ -496,6 +913,36 @@ mod tests {
     }
 
     #[test]
+    fn order_cards_say_how_long_an_order_waited_and_what_was_promised() {
+        use shared::fulfillment::FulfillmentKind;
+        use shared::promise::{Promise, PromiseState};
+        const MIN: i64 = 60_000;
+        assert_eq!(duration_text(Lang::Zh, 65 * MIN), "1 小时 5 分钟");
+        assert_eq!(duration_text(Lang::En, 120 * MIN), "2 h");
+        assert_eq!(duration_text(Lang::En, 30_000), "under a minute");
+        assert_eq!(duration_text(Lang::Zh, (3 * 24 * 60 + 4 * 60 + 5) * MIN), "3 天 4 小时");
+        let open = Promise {
+            kind: FulfillmentKind::Pickup,
+            window_ms: 120 * MIN,
+            due_ms: 0,
+            waited_ms: 25 * MIN,
+            state: PromiseState::Open { left_ms: 95 * MIN },
+        };
+        assert_eq!(promise_texts(Lang::Zh, &open), ["已等 25 分钟", "承诺 2 小时内备妥", "还剩 1 小时 35 分钟"]);
+        assert_eq!(promise_texts(Lang::En, &open), ["waited 25 min", "ready within 2 h", "1 h 35 min left"]);
+        let late = Promise { state: PromiseState::Open { left_ms: -20 * MIN }, ..open };
+        assert_eq!(promise_texts(Lang::Zh, &late)[2], "已超时 20 分钟");
+        let ship = Promise { kind: FulfillmentKind::Ship, window_ms: 24 * 60 * MIN, ..open };
+        assert_eq!(promise_texts(Lang::En, &ship)[1], "packed within 24 h");
+        let kept = Promise { state: PromiseState::Kept, ..open };
+        assert_eq!(promise_texts(Lang::En, &kept), ["waited 25 min", "ready, waiting for the customer"]);
+        assert!(promise_texts(Lang::Zh, &Promise { state: PromiseState::Closed, ..open }).is_empty());
+        assert_eq!(promise_texts(Lang::Zh, &Promise { waited_ms: 59_000, ..open })[0], "刚到店");
+        assert_eq!(urgency_summary(Lang::Zh, 2, 1), "2 单已超时 · 1 单即将到期");
+        assert_eq!(urgency_summary(Lang::En, 0, 0), "Nothing is overdue");
+    }
+
+    #[test]
     fn refusals_of_the_replicas_rules_and_inbox_codes_are_translated() {
         let not_manager = ErrorView { error: ErrorCode::NotManager, staff_id: Some("A1".into()), ..Default::default() };
         assert_eq!(error_text(Lang::Zh, &not_manager), "需要店长的 PIN 才能核验证件");
@@ -519,6 +966,33 @@ mod tests {
         assert_eq!(inbox_code_text(Lang::En, "brand_new_code"), "brand new code");
         for lang in [Lang::Zh, Lang::En] {
             assert_eq!(shared::input::check_language(lang.tag()), Ok(()), "the shell refuses {lang:?}");
+        }
+    }
+
+    // --- returns ---
+    #[test]
+    fn return_counter_refusals_reasons_and_progress_are_translated() {
+        let refusal = |reason| ErrorView {
+            error: ErrorCode::NotAllowed,
+            reason: Some(ErrorReason::NotAllowed(reason)),
+            ..Default::default()
+        };
+        assert_eq!(
+            error_text(Lang::Zh, &refusal(NotAllowedReason::ManagerApprovalRequired)),
+            "退款金额超过限额，需店长输入 PIN 批准"
+        );
+        assert!(error_text(Lang::En, &refusal(NotAllowedReason::OrderNotFound)).starts_with("No order matches"));
+        assert_eq!(return_problem_text(Lang::Zh, "final_sale"), "清仓/最终销售商品不可退");
+        assert_eq!(return_problem_text(Lang::En, "unknown_order"), inbox_code_text(Lang::En, "unknown_order"));
+        for r in shared::returns::RETURN_REASONS {
+            assert_ne!(reason_label(Lang::Zh, r), reason_label(Lang::En, r));
+        }
+        use shared::app::ReturnProgress as P;
+        for p in [P::Queued, P::Recorded, P::Requested, P::Confirmed, P::NotDue] {
+            assert_ne!(progress_label(Lang::Zh, p), progress_label(Lang::En, p));
+        }
+        for code in ["unknown_order", "duplicate_return", "more_than_returnable", "return_window_closed"] {
+            assert!(shared::app::InboxCode::parse(code).is_some(), "{code} has its own text");
         }
     }
 }

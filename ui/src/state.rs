@@ -1,5 +1,12 @@
 //! App-wide UI state: the current screen with its history, language, sync state, the
 //! latest scan and transient messages. Shared through Leptos context as one `Copy` handle.
+//!
+//! A message (toast) belongs to the screen that raised it: every showing of a screen is a
+//! numbered visit, the handle a screen's components get from [`Ctx::get`] remembers its
+//! visit, and a toast is shown only during the visit it was raised in. Leaving the screen
+//! (however the screen changes) takes its toast away, and an answer that arrives after the
+//! screen was left raises nothing. A task that ends by leaving confirms on the screen it
+//! leads to with [`Ctx::ok_after_leaving`].
 
 use crate::i18n::{error_text, t, Lang, K};
 use crate::ipc;
@@ -89,6 +96,18 @@ pub enum Screen {
     Inbox,
     /// Settings.
     Settings,
+    // --- returns ---
+    /// The return counter: find the order, choose lines, refund, confirm.
+    Returns,
+    /// A return's receipt and its refund's progress.
+    ReturnReceipt(Uuid),
+    /// An exchange after a return.
+    Exchange(Uuid),
+    // --- aisle ---
+    /// Endless aisle: find a style, its grid, availability, order for a customer.
+    Aisle,
+    /// The endless-aisle orders this device placed.
+    PlacedOrders,
 }
 
 /// A transient message.
@@ -100,6 +119,8 @@ pub struct Toast {
     pub error: bool,
     /// Distinguishes repeated identical messages.
     pub serial: u32,
+    /// The visit of the screen it belongs to (see [`Ctx::visit`]).
+    pub visit: u32,
 }
 
 /// The handle every component uses.
@@ -120,26 +141,67 @@ pub struct Ctx {
     pub scans: RwSignal<(u32, String)>,
     /// Bumped when synced data arrives, so screens reload.
     pub data_version: RwSignal<u32>,
+    /// Numbers the showings of screens: one more whenever the screen changes.
+    visits: Memo<u32>,
+    /// The visit this handle was taken in (`None`: the app root's, which follows the screen).
+    raised_in: Option<u32>,
 }
 
 impl Ctx {
     /// A fresh state.
     pub fn new() -> Ctx {
+        let screen = RwSignal::new(Screen::Loading);
         Ctx {
             lang: RwSignal::new(Lang::Zh),
-            screen: RwSignal::new(Screen::Loading),
+            screen,
             history: RwSignal::new(Vec::new()),
             snapshot: RwSignal::new(None),
             sync: RwSignal::new(SyncView::default()),
             toast: RwSignal::new(None),
             scans: RwSignal::new((0, String::new())),
             data_version: RwSignal::new(0),
+            // Recomputed on the first read after any change of `screen`, so a screen set
+            // directly counts as well as one opened with `go`.
+            visits: Memo::new(move |previous: Option<&u32>| {
+                screen.track();
+                previous.map_or(0, |v| v.wrapping_add(1))
+            }),
+            raised_in: None,
         }
     }
 
-    /// The handle from context.
+    /// The handle from context, tied to the screen in front (a component calls this when
+    /// it is created, so its messages belong to its screen).
     pub fn get() -> Ctx {
-        expect_context::<Ctx>()
+        let ctx = expect_context::<Ctx>();
+        Ctx { raised_in: Some(ctx.visits.get_untracked()), ..ctx }
+    }
+
+    /// The current visit (tracked): changes whenever the screen does.
+    pub fn visit(&self) -> u32 {
+        self.visits.get()
+    }
+
+    /// The toast to show now: only one raised during the current visit.
+    pub fn current_toast(&self) -> Option<Toast> {
+        let visit = self.visits.get();
+        self.toast.get().filter(|t| t.visit == visit)
+    }
+
+    /// Changes the screen in place: Back still goes where it went (filter chips, another
+    /// order of the same list).
+    pub fn switch(&self, s: Screen) {
+        if self.screen.get_untracked() != s {
+            self.screen.set(s);
+        }
+    }
+
+    /// The list the current screen was opened from, if it was opened from one.
+    pub fn came_from_list(&self) -> Option<OrderFilter> {
+        self.history.with(|h| match h.last() {
+            Some(Screen::Orders(f)) => Some(*f),
+            _ => None,
+        })
     }
 
     /// Translates (reactively: re-runs when the language changes).
@@ -173,24 +235,37 @@ impl Ctx {
         self.history.with(|h| !h.is_empty())
     }
 
-    fn show(&self, text: String, error: bool) {
-        let serial = self.toast.get_untracked().map_or(0, |t| t.serial + 1);
-        self.toast.set(Some(Toast { text, error, serial }));
+    /// Shows `text` on the screen in front, unless this handle's screen has been left.
+    fn show(&self, text: String, error: bool, on_arrival: bool) {
+        let visit = self.visits.get_untracked();
+        if !on_arrival && self.raised_in.is_some_and(|v| v != visit) {
+            return;
+        }
+        let serial = self.toast.get_untracked().map_or(0, |t| t.serial.wrapping_add(1));
+        self.toast.set(Some(Toast { text, error, serial, visit }));
     }
 
-    /// Shows a confirmation.
+    /// Shows a confirmation on this screen.
     pub fn ok(&self, k: K) {
-        self.show(t(self.lang.get_untracked(), k).to_string(), false);
+        self.show(t(self.lang.get_untracked(), k).to_string(), false, false);
     }
 
-    /// Shows an error in the user's language, and leaves for the screen it calls for.
+    /// Confirms a finished task on the screen it led to: call it after navigating there
+    /// (`ctx.reset_to(Screen::Home); ctx.ok_after_leaving(K::Packed)`).
+    pub fn ok_after_leaving(&self, k: K) {
+        self.show(t(self.lang.get_untracked(), k).to_string(), false, true);
+    }
+
+    /// Shows an error in the user's language on this screen, or leaves for the screen it
+    /// calls for (log in again, enrol again) and shows it there.
     pub fn error(&self, e: &ErrorView) {
-        self.show(error_text(self.lang.get_untracked(), e), true);
+        let text = error_text(self.lang.get_untracked(), e);
         match e.error {
             ErrorCode::NotLoggedIn => self.reset_to(Screen::Login),
             ErrorCode::NotEnrolled | ErrorCode::Revoked => self.reset_to(Screen::Enroll),
-            _ => {}
+            _ => return self.show(text, true, false),
         }
+        self.show(text, true, true);
     }
 
     /// Reloads the snapshot (enrollment, session, language) from the shell.

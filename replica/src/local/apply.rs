@@ -174,6 +174,16 @@ pub fn stock_effects(op: &Op, before: Option<&FulfillmentOrder>) -> Vec<StockEff
             .iter()
             .map(|l| StockEffect::Set { sku: l.sku_code.clone(), quality: l.quality, on_hand: l.counted.get() })
             .collect(),
+        // Taken from this store's shelf now (an exchange's new size): the units leave at once.
+        Op::PlaceOrder { carry_out: true, lines, .. } => lines
+            .iter()
+            .map(|l| StockEffect::Delta {
+                sku: l.sku_code.clone(),
+                quality: Quality::Sellable,
+                on_hand: -l.qty.get(),
+                reserved: 0,
+            })
+            .collect(),
         _ => Vec::new(),
     }
 }

@@ -1,8 +1,10 @@
 //! The local replica: SQLite on the device, written only through these methods.
 
+mod aisle;
 pub mod apply;
 mod pull;
 mod queries;
+mod returns;
 #[cfg(test)]
 mod tests;
 mod views;
@@ -21,10 +23,15 @@ use uuid::Uuid;
 pub use queries::{InboxItem, TaskCounts};
 pub use views::{SkuView, StaffMember};
 
-const SCHEMA_VERSION: i64 = 3;
+const SCHEMA_VERSION: i64 = 5;
 
 /// Migrations from each schema version to the next; `MIGRATIONS[0]` turns version 1 into 2.
-const MIGRATIONS: [&str; 2] = [include_str!("schema_v2.sql"), include_str!("schema_v3.sql")];
+const MIGRATIONS: [&str; 4] = [
+    include_str!("schema_v2.sql"),
+    include_str!("schema_v3.sql"),
+    include_str!("schema_v4.sql"),
+    include_str!("schema_v5.sql"),
+];
 
 /// What enrollment recorded.
 #[derive(Debug, Clone, PartialEq)]
@@ -118,7 +125,8 @@ impl Replica {
             // Another store or server: this replica's data and unsent work belong elsewhere.
             tx.execute_batch(
                 "DELETE FROM stock_server; DELETE FROM stock_local; DELETE FROM fulfillment_server; DELETE FROM fulfillment_local;
-                 DELETE FROM staff; DELETE FROM outbox; DELETE FROM attempts; DELETE FROM availability; DELETE FROM pick_progress; DELETE FROM meta;",
+                 DELETE FROM staff; DELETE FROM outbox; DELETE FROM attempts; DELETE FROM availability; DELETE FROM pick_progress; DELETE FROM meta;
+                 DELETE FROM return_order; DELETE FROM return_record; DELETE FROM placed_order;",
             )?;
         }
         // A new device id starts a new sequence on the server: renumber what is still
@@ -184,6 +192,18 @@ impl Replica {
     /// the server orders ops by sequence number, never by this time). A pickup code is
     /// checked for expiry and lockout at this time too.
     pub fn perform_at(&self, staff_id: &str, op: Op, device_time: chrono::DateTime<chrono::Utc>) -> Result<OpEnvelope> {
+        self.perform_then(staff_id, op, device_time, |_, _| Ok(()))
+    }
+
+    /// [`Replica::perform_at`], also running `then` with the queued op inside the same
+    /// local transaction (a record the action keeps on the device beside the op).
+    pub(crate) fn perform_then(
+        &self,
+        staff_id: &str,
+        op: Op,
+        device_time: chrono::DateTime<chrono::Utc>,
+        then: impl FnOnce(&Connection, &OpEnvelope) -> Result<()>,
+    ) -> Result<OpEnvelope> {
         let mut db = self.db();
         if let Op::HandOver { fulfillment_order_id, verification: HandOverVerification::PickupCode { code } } = &op {
             // The same attempt limit and expiry as the counter check, counted even if refused.
@@ -251,6 +271,7 @@ impl Replica {
             ],
         )?;
         Self::set_meta(&tx, "next_seq", &(seq + 1).to_string())?;
+        then(&tx, &env)?;
         tx.commit()?;
         Ok(env)
     }
@@ -347,6 +368,7 @@ impl Replica {
                 .optional()?;
             let Some((op, fo)) = row else { continue };
             tx.execute("DELETE FROM outbox WHERE op_id = ?1", [r.op_id.to_string()])?;
+            aisle::record_answer(&tx, r, now_ms)?;
             let (status, code, message) = match &r.outcome {
                 OpOutcome::Applied => continue,
                 OpOutcome::Rejected { code, message } => ("rejected", code, message),

@@ -63,6 +63,16 @@ impl Client {
         serde_json::from_slice(&body).map_err(|e| Failure::Corrupt { message: e.to_string() })
     }
 
+    /// The base URL with `segments` appended, each escaped as one path segment.
+    fn url_with_segments(&self, segments: &[&str]) -> Result<reqwest::Url, Failure> {
+        let bad = |e: String| Failure::Incompatible {
+            message: format!("the server address {} is not a URL: {e}", self.base),
+        };
+        let mut url = reqwest::Url::parse(&self.base).map_err(|e| bad(e.to_string()))?;
+        url.path_segments_mut().map_err(|()| bad("it cannot have a path".into()))?.pop_if_empty().extend(segments);
+        Ok(url)
+    }
+
     /// The response if it is a success; its failure otherwise.
     async fn check(&self, resp: reqwest::Response) -> Result<reqwest::Response, Failure> {
         let status = resp.status();
@@ -118,6 +128,54 @@ impl Transport for Client {
     async fn resolutions(&self, token: &str, after: &str) -> Result<ResolutionPage, Failure> {
         let url = format!("{}/api/v1/sync/resolutions", self.base);
         self.send(self.http.get(url).query(&[("after", after)]).bearer_auth(token)).await
+    }
+
+    async fn order_lookup(
+        &self,
+        token: &str,
+        lookup: &shared::returns::OrderLookup,
+    ) -> Result<shared::returns::OrderLookupAnswer, Failure> {
+        use shared::returns::OrderLookup;
+        let url = format!("{}/api/v1/sync/order-lookup", self.base);
+        let query: Vec<(&str, &str)> = match lookup {
+            OrderLookup::Code { code } => vec![("code", code.as_str())],
+            OrderLookup::ChannelOrder { channel, channel_order_id } => {
+                vec![("channel", channel.as_str()), ("channel_order_id", channel_order_id.as_str())]
+            }
+            OrderLookup::Phone { phone_tail, name } => {
+                vec![("phone_tail", phone_tail.as_str()), ("name", name.as_str())]
+            }
+        };
+        self.send(self.http.get(url).query(&query).bearer_auth(token)).await
+    }
+
+    async fn return_status(
+        &self,
+        token: &str,
+        return_id: uuid::Uuid,
+    ) -> Result<shared::returns::ReturnStatus, Failure> {
+        let url = format!("{}/api/v1/sync/returns/{return_id}", self.base);
+        self.send(self.http.get(url).bearer_auth(token)).await
+    }
+
+    // --- aisle ---
+    async fn style_availability(
+        &self,
+        token: &str,
+        style_code: &str,
+    ) -> Result<shared::aisle::StyleAvailability, Failure> {
+        // The code is a path segment: escaped, whatever it holds.
+        let url = self.url_with_segments(&["api", "v1", "sync", "styles", style_code, "availability"])?;
+        self.send(self.http.get(url).bearer_auth(token)).await
+    }
+
+    async fn placed_order(
+        &self,
+        token: &str,
+        order_id: uuid::Uuid,
+    ) -> Result<shared::aisle::PlacedOrderStatus, Failure> {
+        let url = format!("{}/api/v1/sync/placed-orders/{order_id}", self.base);
+        self.send(self.http.get(url).bearer_auth(token)).await
     }
 
     async fn events(&self, token: &str) -> Result<Events, Failure> {

@@ -3,8 +3,10 @@
 //! [`client`]) and reads time only through a [`Clock`], and its waiting decisions live in
 //! [`policy`], so all of it is unit-tested without a server or real time.
 
+pub mod aisle;
 pub mod client;
 pub mod policy;
+mod returns;
 #[cfg(test)]
 mod tests;
 pub mod transport;
@@ -233,6 +235,8 @@ impl<C: Connector> SyncEngine<C> {
         self.pull_all(&transport, &token, &mut report).await?;
         self.refresh_availability(&transport, &token).await?;
         self.refresh_resolutions(&transport, &token).await?;
+        self.refresh_returns(&transport, &token).await?;
+        self.refresh_placed_orders(&transport, &token).await;
         Ok(report)
     }
 

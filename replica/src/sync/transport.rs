@@ -213,4 +213,34 @@ pub trait Transport: Send + Sync + 'static {
 
     /// Subscribes to the server's events.
     fn events(&self, token: &str) -> impl Future<Output = Result<Events, Failure>> + Send;
+
+    // --- returns ---
+    /// Looks an order up for a return at the counter (`GET /api/v1/sync/order-lookup`).
+    fn order_lookup(
+        &self,
+        token: &str,
+        lookup: &shared::returns::OrderLookup,
+    ) -> impl Future<Output = Result<shared::returns::OrderLookupAnswer, Failure>> + Send;
+
+    /// Where a return this store recorded stands (`GET /api/v1/sync/returns/{return_id}`).
+    fn return_status(
+        &self,
+        token: &str,
+        return_id: uuid::Uuid,
+    ) -> impl Future<Output = Result<shared::returns::ReturnStatus, Failure>> + Send;
+
+    // --- aisle ---
+    /// A style's live availability per node (`GET /api/v1/sync/styles/{style_code}/availability`).
+    fn style_availability(
+        &self,
+        token: &str,
+        style_code: &str,
+    ) -> impl Future<Output = Result<shared::aisle::StyleAvailability, Failure>> + Send;
+
+    /// How an order this store placed stands (`GET /api/v1/sync/placed-orders/{order_id}`).
+    fn placed_order(
+        &self,
+        token: &str,
+        order_id: uuid::Uuid,
+    ) -> impl Future<Output = Result<shared::aisle::PlacedOrderStatus, Failure>> + Send;
 }

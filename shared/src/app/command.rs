@@ -115,6 +115,53 @@ pub struct IdCheckArgs {
     pub note: String,
 }
 
+// --- returns ---
+
+/// An order looked up at the return counter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LookupOrderArgs {
+    /// How: a scanned or typed code, a channel's order number, or phone tail and name.
+    pub lookup: crate::returns::OrderLookup,
+}
+
+/// The refund preview of lines of a looked-up order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PreviewReturnArgs {
+    /// The order, as looked up.
+    pub order_id: Uuid,
+    /// The lines taken back.
+    pub lines: Vec<super::ReturnLineInput>,
+}
+
+/// A return taken at the counter (no `Debug`: it may carry a manager's PIN).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AcceptReturnArgs {
+    /// The looked-up order; `None` offline.
+    pub order_id: Option<Uuid>,
+    /// Offline: the channel and order number on the receipt.
+    pub order_ref: Option<crate::protocol::ChannelOrderRef>,
+    /// The lines taken back.
+    pub lines: Vec<super::ReturnLineInput>,
+    /// The manager approving (above the limit).
+    pub manager_id: Option<String>,
+    /// Their PIN.
+    pub manager_pin: Option<String>,
+}
+
+/// One return made on this device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReturnArgs {
+    /// The return.
+    pub return_id: Uuid,
+}
+
+/// An item scanned or typed at the return counter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemArgs {
+    /// Its EAN-13 or SKU code.
+    pub code: String,
+}
+
 macro_rules! commands {
     ($($(#[$doc:meta])* $ty:ident = $name:literal, $args:ty => $answer:ty;)*) => {
         $(
@@ -173,6 +220,37 @@ commands! {
     CameraStart = "camera_start", NoArgs => ();
     /// Stops the camera.
     CameraStop = "camera_stop", NoArgs => ();
+    // --- returns ---
+    /// Looks an order up at HQ for a return (online only).
+    LookupOrder = "lookup_order", LookupOrderArgs => crate::returns::OrderLookupAnswer;
+    /// The refund for lines of a looked-up order, and whether a manager must approve.
+    PreviewReturn = "preview_return", PreviewReturnArgs => super::ReturnPreview;
+    /// Takes goods back (online against the looked-up order, offline against the receipt).
+    AcceptReturn = "accept_return", AcceptReturnArgs => super::ReturnRecord;
+    /// Returns made on this device, newest first.
+    ListReturns = "returns", NoArgs => Vec<super::ReturnRecord>;
+    /// One return made on this device.
+    GetReturn = "return_record", ReturnArgs => super::ReturnRecord;
+    /// An item scanned or typed at the return counter.
+    ReturnItem = "return_item", ItemArgs => super::ItemView;
+    /// Places the new order of an exchange after a return.
+    Exchange = "exchange", super::ExchangeArgs => super::ExchangeView;
+    // --- polish ---
+    /// The rules HQ set that this device applies (promise windows for order cards).
+    GetDeviceRules = "device_rules", NoArgs => crate::rules::DeviceRules;
+    // --- aisle ---
+    /// Styles matching a typed text or a scanned item, from the device's catalogue.
+    SearchStyles = "aisle_search", super::aisle::AisleSearchArgs => Vec<super::aisle::StyleHit>;
+    /// A style's colour × size grid with this store's stock and the stored snapshot.
+    GetStyleGrid = "aisle_grid", super::aisle::StyleArgs => super::aisle::StyleGrid;
+    /// A style's availability per node: live from HQ, or the snapshot with its time.
+    GetStyleAvailability = "aisle_availability", super::aisle::StyleArgs => super::aisle::AisleAvailability;
+    /// Places an endless-aisle order and waits briefly for HQ's answer.
+    PlaceAisleOrder = "aisle_place_order", super::aisle::PlaceOrderArgs => super::aisle::PlaceOrderOutcome;
+    /// The orders this device placed, newest first.
+    ListPlacedOrders = "aisle_placed_orders", NoArgs => Vec<super::aisle::PlacedOrderView>;
+    /// Asks HQ now how one placed order stands.
+    RefreshPlacedOrder = "aisle_refresh_placed_order", super::aisle::PlacedOrderArgs => super::aisle::PlacedOrderView;
 }
 
 /// Sync state changed.

@@ -4,8 +4,10 @@
 //! `replica`, never here. Replica work runs on a blocking thread ([`blocking`]), never on
 //! the thread that drives the window.
 
+pub mod aisle;
 pub mod camera;
 pub mod orders;
+pub mod returns;
 
 use crate::error::{AppError, AppResult};
 use crate::state::{AppState, Settings};

@@ -2,15 +2,22 @@
 
 use super::{blocking, now, Cx};
 use crate::error::AppResult;
-use shared::app::command::{IdCheckArgs, OrderArgs, OrderListArgs, PerformArgs, PickScanArgs};
+use shared::app::command::{IdCheckArgs, NoArgs, OrderArgs, OrderListArgs, PerformArgs, PickScanArgs};
 use shared::app::OrderDetail;
 use shared::order::FulfillmentOrder;
 use shared::pick::PickLine;
+use shared::rules::DeviceRules;
 use tauri::Runtime;
 
 /// Fulfillment orders on the device, newest first; all states when `states` is empty.
 pub async fn fulfillment_orders<R: Runtime>(cx: Cx<R>, args: OrderListArgs) -> AppResult<Vec<FulfillmentOrder>> {
     blocking(&cx.state().replica, move |r| r.fulfillment_orders(&args.states)).await
+}
+
+/// The rules HQ set that this device applies, as of the last pull (the promise windows the
+/// order cards show).
+pub async fn device_rules<R: Runtime>(cx: Cx<R>, _: NoArgs) -> AppResult<DeviceRules> {
+    blocking(&cx.state().replica, |r| r.rules()).await
 }
 
 /// One order with its SKUs described and its pick progress.

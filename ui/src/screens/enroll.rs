@@ -28,9 +28,9 @@ pub fn EnrollScreen() -> impl IntoView {
             let args = EnrollArgs { server_url: server_url.get_untracked(), code: code.get_untracked() };
             match ipc::invoke::<Enroll>(args).await {
                 Ok(_) => {
-                    ctx.ok(K::Enrolled);
                     ctx.refresh_snapshot().await;
                     ctx.reset_to(Screen::Login);
+                    ctx.ok_after_leaving(K::Enrolled);
                 }
                 Err(e) => ctx.error(&e),
             }

@@ -1,9 +1,11 @@
-//! Pickup hand-over at the counter: the customer's code (typed, or their QR scanned) is
-//! checked on the device, so it works offline; wrong codes count towards a lockout. A
-//! manager may check the customer's ID instead. A receipt QR closes the hand-over.
+//! Pickup hand-over at the counter: the customer's code is checked on the device, so it
+//! works offline; wrong codes count towards a lockout. One code field takes it typed, from
+//! a keyboard-wedge scanner (a burst anywhere on the screen) or from the camera button
+//! beside it. A manager may check the customer's ID instead. A receipt QR closes the
+//! hand-over.
 
 use super::common::{order_resource, try_perform};
-use crate::components::{Failed, Loading, TopBar};
+use crate::components::{CameraButton, Failed, Loading, TopBar};
 use crate::i18n::{error_text, role_label, time_text, K};
 use crate::ipc;
 use crate::scan::on_scan;
@@ -102,12 +104,18 @@ pub fn HandoverScreen(
             code.set(payload);
             submit_code();
         }
-        ScanInput::PickupQr { .. } => ctx.error(&ErrorView::new(ErrorCode::QrForAnotherOrder, text)),
+        ScanInput::PickupQr { .. } => {
+            code.set(String::new());
+            ctx.error(&ErrorView::new(ErrorCode::QrForAnotherOrder, text));
+        }
         ScanInput::PickupCode { code: c } => {
             code.set(c);
             submit_code();
         }
-        _ => ctx.error(&ErrorView::new(ErrorCode::NotAPickupCode, text)),
+        _ => {
+            code.set(String::new());
+            ctx.error(&ErrorView::new(ErrorCode::NotAPickupCode, text));
+        }
     });
     // Once handed over, the order leaves the device: the receipt alone remains.
     let body = move || match detail.get() {
@@ -135,11 +143,16 @@ pub fn HandoverScreen(
     let code_form = move || {
         view! {
             <section class="card">
-                <form class="form" on:submit=move |ev| { ev.prevent_default(); submit_code(); }>
+                <form class="form code-form" on:submit=move |ev| { ev.prevent_default(); submit_code(); }>
                     <label for="pickup-code">{move || ctx.t(K::PickupCode)}</label>
-                    <input id="pickup-code" type="text" inputmode="numeric" autocomplete="off" class="code-input"
-                        placeholder="0000 0000" prop:value=move || code.get() on:input=move |ev| code.set(event_target_value(&ev))/>
-                    <button id="handover-submit" type="submit" class="btn primary big" disabled=move || busy.get()>
+                    <div class="code-row">
+                        <input id="pickup-code" type="text" inputmode="numeric" autocomplete="off" class="code-input"
+                            placeholder=move || ctx.t(K::PickupCodeOrScan)
+                            prop:value=move || code.get() on:input=move |ev| code.set(event_target_value(&ev))/>
+                        <CameraButton/>
+                    </div>
+                    <button id="handover-submit" type="submit" class="btn primary big"
+                        disabled=move || busy.get() || code.get().trim().is_empty()>
                         {move || ctx.t(K::VerifyAndHandOver)}
                     </button>
                 </form>
@@ -147,7 +160,6 @@ pub fn HandoverScreen(
                     <p id="handover-error" class="error-text" role="alert">{error_text(ctx.lang.get(), &e)}</p>
                 })}
                 <p class="hint">{move || ctx.t(K::HandoverScanHint)}</p>
-                <crate::components::ScanBar placeholder=K::PickupCode/>
                 <button id="id-check-toggle" class="btn secondary" on:click=move |_| id_check.update(|v| *v = !*v)>
                     {move || ctx.t(K::ManagerIdCheck)}
                 </button>

@@ -41,6 +41,8 @@ pub fn HomeScreen() -> impl IntoView {
                 {tile("tile-to-pick", K::FilterToPick, Some(h.counts.to_pick), Screen::Orders(OrderFilter::ToPick), true)}
                 {tile("tile-ready", K::FilterReady, Some(h.counts.ready_for_pickup), Screen::Orders(OrderFilter::Ready), false)}
                 {tile("tile-courier", K::FilterCourier, Some(h.counts.awaiting_courier), Screen::Orders(OrderFilter::Courier), false)}
+                {tile("tile-returns", K::ReturnsTitle, None, Screen::Returns, false)}
+                {tile("tile-aisle", K::AisleTitle, None, Screen::Aisle, false)}
                 {tile("tile-inbox", K::InboxTitle, Some(h.unread_inbox), Screen::Inbox, true)}
                 {tile("tile-all", K::FilterAll, None, Screen::Orders(OrderFilter::All), false)}
                 {tile("tile-settings", K::SettingsTitle, None, Screen::Settings, false)}

@@ -5,7 +5,7 @@ use crate::i18n::{inbox_code_text, time_text, K};
 use crate::ipc;
 use crate::state::{Ctx, Screen};
 use leptos::prelude::*;
-use shared::app::command::{GetInbox, InboxItemArgs, MarkRead, NoArgs};
+use shared::app::command::{GetInbox, InboxItemArgs, ListPlacedOrders, MarkRead, NoArgs};
 
 /// The inbox screen.
 #[component]
@@ -14,6 +14,11 @@ pub fn InboxScreen() -> impl IntoView {
     let items = LocalResource::new(move || {
         ctx.data_version.track();
         ipc::invoke::<GetInbox>(NoArgs {})
+    });
+    // Endless-aisle orders this device placed, to say whose order HQ refused.
+    let placed = LocalResource::new(move || {
+        ctx.data_version.track();
+        ipc::invoke::<ListPlacedOrders>(NoArgs {})
     });
     let mark_read = move |id: i64| {
         leptos::task::spawn_local(async move {
@@ -38,6 +43,15 @@ pub fn InboxScreen() -> impl IntoView {
                     let created = item.created_ms;
                     let resolved = item.resolved_ms;
                     let note = item.resolution_note.clone().unwrap_or_default();
+                    // An endless-aisle order HQ refused: what to tell the customer.
+                    let placed_order = item.kind == "PlaceOrder";
+                    let op_id = item.op_id.clone();
+                    let whose = move || {
+                        let list = placed.get().and_then(|r| r.ok()).unwrap_or_default();
+                        list.into_iter().find(|o| o.op_id.to_string() == op_id).map(|o| {
+                            format!("{} {} · {}: {}", o.customer_name, o.customer_phone, ctx.t(K::AislePaymentRef), o.payment_ref)
+                        })
+                    };
                     view! {
                         <li class="card inbox-item" class:unread=!item.read data-inbox-id=id>
                             <div class="row">
@@ -57,7 +71,16 @@ pub fn InboxScreen() -> impl IntoView {
                                     " · " {move || time_text(at, ctx.lang.get())} ": " {note.clone()}
                                 </p>
                             })}
+                            {placed_order.then(|| view! {
+                                <p class="tell-customer">
+                                    {move || ctx.t(K::AisleTellCustomerRefused)}
+                                    {move || whose().map(|w| view! { <br/><strong class="whose">{w}</strong> })}
+                                </p>
+                            })}
                             <div class="row">
+                                {placed_order.then(|| view! {
+                                    <button class="btn secondary open-placed" on:click=move |_| ctx.go(Screen::PlacedOrders)>{move || ctx.t(K::PlacedOrdersTitle)}</button>
+                                })}
                                 {order.map(|o| view! {
                                     <button class="btn secondary" on:click=move |_| ctx.go(Screen::Order(o))>{move || ctx.t(K::OpenOrder)}</button>
                                 })}

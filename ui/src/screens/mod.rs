@@ -1,6 +1,8 @@
 //! One module per screen, and what they share ([`common`]). A screen uses `common` and the
 //! modules below (components, state, ipc, i18n), never another screen or the app root.
 
+pub mod aisle;
+pub mod aisle_orders;
 pub mod common;
 pub mod enroll;
 pub mod handover;
@@ -11,4 +13,6 @@ pub mod order;
 pub mod orders;
 pub mod pack;
 pub mod pick;
+pub mod return_receipt;
+pub mod returns;
 pub mod settings;

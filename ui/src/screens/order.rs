@@ -1,9 +1,11 @@
-//! One order: its lines and what can be done with it now.
+//! One order: its lines and what can be done with it now. On a tablet in landscape the list
+//! it was opened from stays on the left (another card switches the order in place).
 
 use super::common::{order_resource, perform, REASONS};
+use crate::components::{use_device_rules, use_ticking_now, use_two_panes, OrderList, PromiseLine};
 use crate::components::{Failed, Loading, StateBadge, TopBar};
 use crate::i18n::{channel_label, kind_label, K};
-use crate::state::{Ctx, Screen};
+use crate::state::{Ctx, OrderFilter, Screen};
 use leptos::prelude::*;
 use shared::fulfillment::{FulfillmentKind, FulfillmentState};
 use shared::protocol::Op;
@@ -21,12 +23,19 @@ pub fn OrderScreen(
     let reason = RwSignal::new(String::new());
     let carrier = RwSignal::new(String::new());
     let tracking = RwSignal::new(String::new());
+    let two_panes = use_two_panes();
+    let list_filter = ctx.came_from_list().unwrap_or(OrderFilter::All);
+    let rules = use_device_rules();
+    let now = use_ticking_now();
     let act = move |op: Op, then: Option<Screen>| {
         leptos::task::spawn_local(async move {
             if perform(ctx, op).await {
-                ctx.ok(K::Saved);
-                if let Some(s) = then {
-                    ctx.go(s);
+                match then {
+                    Some(s) => {
+                        ctx.go(s);
+                        ctx.ok_after_leaving(K::Saved);
+                    }
+                    None => ctx.ok(K::Saved),
                 }
             }
         });
@@ -60,6 +69,7 @@ pub fn OrderScreen(
                     <div class="row"><h2 id="order-no">{fo.channel_order_id.clone()}</h2><StateBadge state=state/></div>
                     <p class="sub">{move || channel_label(ctx.lang.get(), channel)} " · " {move || kind_label(ctx.lang.get(), kind)}</p>
                     <p>{move || ctx.t(K::Customer)} ": " {fo.customer_name.clone()} " ****" {fo.customer_phone_tail.clone()}</p>
+                    <PromiseLine order=fo.clone() rules=rules now=now/>
                     {(d.pending_ops > 0).then(|| view! { <p class="pending-note" id="pending-note">{move || ctx.t(K::WaitingForSync)}</p> })}
                     {fo.flagged.then(|| view! { <p class="flag">{move || ctx.t(K::FlaggedLong)}</p> })}
                     {fo.reject_reason.clone().map(|r| view! { <p class="sub">{move || ctx.t(K::RejectReason)} ": " {r.clone()}</p> })}
@@ -130,14 +140,18 @@ pub fn OrderScreen(
     };
     view! {
         <TopBar title=K::OrderTitle/>
-        <main class="screen">
-            {body}
+        <main class="screen" class:two-pane=move || two_panes.get()>
+            {move || two_panes.get().then(|| view! {
+                <section class="list-pane"><OrderList filter=list_filter selected=id/></section>
+            })}
+            <section class="detail-pane">{body}</section>
             <Show when=move || rejecting.get()>
                 <div class="dialog" role="dialog" id="reject-dialog">
                     <h2>{move || ctx.t(K::RejectTitle)}</h2>
                     <div class="chips">
                         {REASONS.map(|r| view! {
-                            <button class="chip" on:click=move |_| reason.set(ctx.t(r).to_string())>{move || ctx.t(r)}</button>
+                            <button class="chip" class:active=move || reason.get() == ctx.t(r)
+                                on:click=move |_| reason.set(ctx.t(r).to_string())>{move || ctx.t(r)}</button>
                         })}
                     </div>
                     <input id="reject-reason" placeholder=move || ctx.t(K::ReasonPlaceholder) prop:value=move || reason.get()

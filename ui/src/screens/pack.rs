@@ -34,9 +34,9 @@ pub fn PackScreen(
                 let op = Op::ConfirmPick { fulfillment_order_id: id, lines: lines.clone(), shortage_reason: None };
                 leptos::task::spawn_local(async move {
                     if perform(ctx, op).await {
-                        ctx.ok(K::Packed);
                         ctx.reset_to(Screen::Home);
                         ctx.go(Screen::Order(id));
+                        ctx.ok_after_leaving(K::Packed);
                     }
                     busy.set(false);
                 });

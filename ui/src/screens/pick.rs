@@ -60,8 +60,8 @@ pub fn PickScreen(
         };
         leptos::task::spawn_local(async move {
             if perform(ctx, op).await {
-                ctx.ok(K::ShortReported);
                 ctx.reset_to(Screen::Home);
+                ctx.ok_after_leaving(K::ShortReported);
             }
         });
     };
@@ -135,7 +135,8 @@ pub fn PickScreen(
                     <p class="hint">{move || ctx.t(K::ShortExplain)}</p>
                     <div class="chips">
                         {REASONS.map(|r| view! {
-                            <button class="chip" on:click=move |_| reason.set(ctx.t(r).to_string())>{move || ctx.t(r)}</button>
+                            <button class="chip" class:active=move || reason.get() == ctx.t(r)
+                                on:click=move |_| reason.set(ctx.t(r).to_string())>{move || ctx.t(r)}</button>
                         })}
                     </div>
                     <input id="short-reason" placeholder=move || ctx.t(K::ReasonPlaceholder) prop:value=move || reason.get()

@@ -25,12 +25,14 @@ use shared::{Count, Fen, Qty};
 use tempfile::TempDir;
 use uuid::Uuid;
 
+mod aisle;
 mod enrolment;
 mod handover;
 mod login;
 mod outbox;
 mod pickup;
 mod pull;
+mod returns;
 mod rules;
 mod stock;
 mod transitions;

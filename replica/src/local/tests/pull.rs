@@ -25,11 +25,15 @@ fn a_pull_reapplies_unanswered_ops_on_top_of_server_state() {
     // Stock: the server's numbers, plus the device's unanswered return on top.
     let ret = Op::AcceptReturn {
         return_id: Uuid::now_v7(),
-        order_id: Uuid::now_v7(),
+        order_id: Some(Uuid::now_v7()),
+        order_ref: None,
         lines: vec![ReturnLine {
             sku_code: "SKU-1".into(),
             qty: Qty::new(2).unwrap(),
             condition: ReturnCondition::Resaleable,
+            line_no: None,
+            reason: Default::default(),
+            note: String::new(),
         }],
         approved_by: None,
         approval: None,

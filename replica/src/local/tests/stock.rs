@@ -85,10 +85,25 @@ fn returns_add_to_sellable_or_defective_stock() {
     let fx = fixture();
     fx.perform(Op::AcceptReturn {
         return_id: Uuid::now_v7(),
-        order_id: Uuid::now_v7(),
+        order_id: Some(Uuid::now_v7()),
+        order_ref: None,
         lines: vec![
-            ReturnLine { sku_code: "SKU-1".into(), qty: Qty::new(1).unwrap(), condition: ReturnCondition::Resaleable },
-            ReturnLine { sku_code: "SKU-2".into(), qty: Qty::new(2).unwrap(), condition: ReturnCondition::Damaged },
+            ReturnLine {
+                sku_code: "SKU-1".into(),
+                qty: Qty::new(1).unwrap(),
+                condition: ReturnCondition::Resaleable,
+                line_no: None,
+                reason: Default::default(),
+                note: String::new(),
+            },
+            ReturnLine {
+                sku_code: "SKU-2".into(),
+                qty: Qty::new(2).unwrap(),
+                condition: ReturnCondition::Damaged,
+                line_no: None,
+                reason: Default::default(),
+                note: String::new(),
+            },
         ],
         approved_by: None,
         approval: None,

@@ -96,7 +96,14 @@ fn a_version_1_replica_is_migrated_in_place_keeping_its_outbox() {
     let r = Replica::open(&path).unwrap();
     assert_eq!(r.pending_count().unwrap(), 1);
     let version: i64 = r.db().query_row("PRAGMA user_version", [], |row| row.get(0)).unwrap();
-    assert_eq!(version, 3);
+    assert_eq!(version, crate::local::SCHEMA_VERSION);
+    for table in ["return_order", "return_record"] {
+        let exists: bool = r
+            .db()
+            .query_row("SELECT EXISTS(SELECT 1 FROM sqlite_master WHERE name = ?1)", [table], |row| row.get(0))
+            .unwrap();
+        assert!(exists, "{table} is created by the v4 migration");
+    }
     let has_table: bool = r
         .db()
         .query_row("SELECT EXISTS(SELECT 1 FROM sqlite_master WHERE name = 'pick_progress')", [], |row| row.get(0))

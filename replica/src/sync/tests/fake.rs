@@ -49,6 +49,10 @@ pub enum Call {
     Availability { after: String },
     Resolutions { after: String },
     Events,
+    OrderLookup(shared::returns::OrderLookup),
+    ReturnStatus(Uuid),
+    StyleAvailability(String),
+    PlacedOrder(Uuid),
 }
 
 type Reply<Req, T> = Box<dyn FnOnce(&Req) -> Result<T, Failure> + Send>;
@@ -62,6 +66,15 @@ struct State {
     availability: VecDeque<Reply<str, AvailabilityPage>>,
     resolutions: VecDeque<Reply<str, ResolutionPage>>,
     events: VecDeque<Result<Vec<ServerEvent>, Failure>>,
+    order_lookup: VecDeque<Result<shared::returns::OrderLookupAnswer, Failure>>,
+    /// What the return-status endpoint answers per return (404 return_not_found otherwise).
+    return_status: HashMap<Uuid, Result<shared::returns::ReturnStatus, Failure>>,
+    /// What the style-availability endpoint answers per style (404 style_not_found otherwise).
+    style_availability: HashMap<String, Result<shared::aisle::StyleAvailability, Failure>>,
+    /// What the placed-order endpoint answers per order (404 order_not_found otherwise).
+    placed_orders: HashMap<Uuid, Result<shared::aisle::PlacedOrderStatus, Failure>>,
+    /// PlaceOrder ops are refused with this code and message while set.
+    refuse_place_orders: Option<(String, String)>,
     /// Ops refused (422) in any batch that holds them.
     unstorable: HashSet<Uuid>,
     /// What the server stored for each op it applied.
@@ -167,6 +180,42 @@ impl FakeServer {
         self.lock().events.push_back(events);
     }
 
+    /// The next order look-up answers `answer` (404 order_not_found once none is scripted).
+    pub fn on_order_lookup(&self, answer: Result<shared::returns::OrderLookupAnswer, Failure>) {
+        self.lock().order_lookup.push_back(answer);
+    }
+
+    /// The return-status endpoint answers `answer` for `return_id` from now on.
+    pub fn set_return_status(&self, return_id: Uuid, answer: Result<shared::returns::ReturnStatus, Failure>) {
+        self.lock().return_status.insert(return_id, answer);
+    }
+
+    /// The style-availability endpoint answers `answer` for `style_code` from now on.
+    pub fn set_style_availability(&self, style_code: &str, answer: Result<shared::aisle::StyleAvailability, Failure>) {
+        self.lock().style_availability.insert(style_code.to_string(), answer);
+    }
+
+    /// The placed-order endpoint answers `answer` for `order_id` from now on.
+    pub fn set_placed_order(&self, order_id: Uuid, answer: Result<shared::aisle::PlacedOrderStatus, Failure>) {
+        self.lock().placed_orders.insert(order_id, answer);
+    }
+
+    /// The next push is applied as usual, after `inspect` has seen it (so a test can script
+    /// what HQ says later about what the device sent).
+    pub fn inspect_push(&self, inspect: impl FnOnce(&PushRequest) + Send + 'static) {
+        let server = self.clone();
+        self.on_push(move |req| {
+            inspect(req);
+            Ok(server.apply(req))
+        });
+    }
+
+    /// From now on, PlaceOrder ops the server has not seen are rejected with `code` (an
+    /// intent HQ refuses); `None` applies them again.
+    pub fn refuse_place_orders(&self, refusal: Option<(&str, &str)>) {
+        self.lock().refuse_place_orders = refusal.map(|(c, m)| (c.to_string(), m.to_string()));
+    }
+
     /// Applies the batch as the server does: an op it has seen gets its stored outcome.
     fn apply(&self, req: &PushRequest) -> PushResponse {
         let mut guard = self.lock();
@@ -175,9 +224,17 @@ impl FakeServer {
             .ops
             .iter()
             .map(|op| {
+                let refusal = match (&op.op, &s.refuse_place_orders) {
+                    (Op::PlaceOrder { .. }, Some((code, message))) => {
+                        Some(OpOutcome::Rejected { code: code.clone(), message: message.clone() })
+                    }
+                    _ => None,
+                };
                 let outcome = s.stored.entry(op.op_id).or_insert_with(|| {
-                    s.applied.push(op.op_id);
-                    OpOutcome::Applied
+                    refusal.unwrap_or_else(|| {
+                        s.applied.push(op.op_id);
+                        OpOutcome::Applied
+                    })
                 });
                 OpResult { op_id: op.op_id, device_seq: op.device_seq, outcome: outcome.clone() }
             })
@@ -253,6 +310,38 @@ impl Transport for FakeServer {
         }
     }
 
+    async fn order_lookup(
+        &self,
+        _token: &str,
+        lookup: &shared::returns::OrderLookup,
+    ) -> Result<shared::returns::OrderLookupAnswer, Failure> {
+        self.record(Call::OrderLookup(lookup.clone()));
+        let scripted = self.lock().order_lookup.pop_front();
+        scripted.unwrap_or_else(|| Err(not_found("order_not_found")))
+    }
+
+    async fn return_status(&self, _token: &str, return_id: Uuid) -> Result<shared::returns::ReturnStatus, Failure> {
+        self.record(Call::ReturnStatus(return_id));
+        let answer = self.lock().return_status.get(&return_id).cloned();
+        answer.unwrap_or_else(|| Err(not_found("return_not_found")))
+    }
+
+    async fn style_availability(
+        &self,
+        _token: &str,
+        style_code: &str,
+    ) -> Result<shared::aisle::StyleAvailability, Failure> {
+        self.record(Call::StyleAvailability(style_code.to_string()));
+        let answer = self.lock().style_availability.get(style_code).cloned();
+        answer.unwrap_or_else(|| Err(not_found("style_not_found")))
+    }
+
+    async fn placed_order(&self, _token: &str, order_id: Uuid) -> Result<shared::aisle::PlacedOrderStatus, Failure> {
+        self.record(Call::PlacedOrder(order_id));
+        let answer = self.lock().placed_orders.get(&order_id).cloned();
+        answer.unwrap_or_else(|| Err(not_found("order_not_found")))
+    }
+
     async fn events(&self, _token: &str) -> Result<Events, Failure> {
         self.record(Call::Events);
         let scripted = self.lock().events.pop_front();
@@ -262,6 +351,11 @@ impl Transport for FakeServer {
             None => Ok(futures_util::stream::pending().boxed()),
         }
     }
+}
+
+/// A 404 with a code, as the server answers an unknown order or return.
+pub fn not_found(code: &str) -> Failure {
+    Failure::Other { status: 404, code: code.to_string(), message: code.to_string() }
 }
 
 /// A pull page after which the device's cursor is `cursor` (read from JSON as a device
@@ -329,11 +423,15 @@ pub fn enroll_response(token: &str, protocol_version: u32) -> EnrollResponse {
 pub fn return_op(sku: &str) -> Op {
     Op::AcceptReturn {
         return_id: Uuid::now_v7(),
-        order_id: Uuid::now_v7(),
+        order_id: Some(Uuid::now_v7()),
+        order_ref: None,
         lines: vec![ReturnLine {
             sku_code: sku.to_string(),
             qty: shared::Qty::new(1).unwrap(),
             condition: ReturnCondition::Resaleable,
+            line_no: None,
+            reason: Default::default(),
+            note: String::new(),
         }],
         approved_by: None,
         approval: None,

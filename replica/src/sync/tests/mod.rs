@@ -2,7 +2,9 @@
 //! back-off, `Retry-After`, revocation and re-enrolment, downloading again, isolating a
 //! refused op, replaying a push whose answer was lost. Each test fails if its behaviour breaks.
 
+mod aisle;
 mod fake;
+mod returns;
 
 use super::policy::{backoff, BACKOFF_FIRST, IDLE, MAX_RETRY_AFTER, SLOW_RETRY};
 use super::transport::{Failure, ServerEvent};
