@@ -19,6 +19,22 @@ mod polish;
 #[path = "store_app/returns.rs"]
 mod returns;
 
+/// Every SKU's barcode by SKU code, for scanning what a scenario picks.
+fn barcodes_of(brand: &gen::Dataset) -> HashMap<String, String> {
+    brand.bundle.skus.iter().map(|s| (s.code.clone(), s.barcode.as_str().to_string())).collect()
+}
+
+/// Ends a scenario: on failure its screen is saved as `name` and the last `lines` of the
+/// app's and the server's logs are printed; the app quits either way it got here.
+async fn finish(app: App, hq: &SyncServer, name: &str, lines: usize, result: e2e::Result<()>) -> e2e::Result<()> {
+    if result.is_err() {
+        screens::save_failure(&app, name).await;
+        eprintln!("--- app log ---\n{}\n--- server log ---\n{}", app.log_tail(lines), hq.log_tail(lines));
+    }
+    result?;
+    app.quit().await
+}
+
 /// One app and its server at a time: the scenarios share one virtual display and the
 /// machine's cores, and their waits are bounded. A test holds this for its whole run.
 async fn one_app_at_a_time() -> tokio::sync::MutexGuard<'static, ()> {
@@ -181,19 +197,13 @@ async fn bopis_online_and_offline_through_the_real_app() -> e2e::Result<()> {
     let _one_app = one_app_at_a_time().await;
     let mut hq = SyncServer::start(Seed::Demo).await?;
     let brand = gen::generate(&gen::GenConfig::default());
-    let barcodes: HashMap<String, String> =
-        brand.bundle.skus.iter().map(|s| (s.code.clone(), s.barcode.as_str().to_string())).collect();
+    let barcodes = barcodes_of(&brand);
     let in_stock = hq.skus_in_stock(e2e::DEMO_STORE).await?;
     assert!(in_stock.len() >= 3, "the demo store stocks SKUs");
     let data = tempfile::tempdir().expect("temp dir");
     let app = App::launch(AppOptions::store_app()?.env("STORE_APP_DATA_DIR", data.path())).await?;
     let result = scenario(&app, &mut hq, &barcodes, &in_stock, data.path()).await;
-    if result.is_err() {
-        screens::save_failure(&app, "store-app-failure").await;
-        eprintln!("--- app log ---\n{}\n--- server log ---\n{}", app.log_tail(40), hq.log_tail(40));
-    }
-    result?;
-    app.quit().await
+    finish(app, &hq, "store-app-failure", 40, result).await
 }
 
 async fn scenario(

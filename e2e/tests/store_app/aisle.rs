@@ -80,12 +80,7 @@ async fn endless_aisle_online_offline_and_refused_through_the_real_app() -> e2e:
     let data = tempfile::tempdir().expect("temp dir");
     let app = App::launch(AppOptions::store_app()?.env("STORE_APP_DATA_DIR", data.path())).await?;
     let result = scenario(&app, &hq, &proxy, &chosen).await;
-    if result.is_err() {
-        screens::save_failure(&app, "aisle-failure").await;
-        eprintln!("--- app log ---\n{}\n--- server log ---\n{}", app.log_tail(60), hq.log_tail(60));
-    }
-    result?;
-    app.quit().await
+    super::finish(app, &hq, "aisle-failure", 60, result).await
 }
 
 async fn enrol_and_log_in(app: &Session, hq: &SyncServer, url: &str) -> e2e::Result<()> {

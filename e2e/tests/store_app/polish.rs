@@ -61,20 +61,14 @@ async fn reject_with_a_reason_and_a_short_pick_are_rerouted_by_hq() -> e2e::Resu
     let _one_app = super::one_app_at_a_time().await;
     let hq = SyncServer::start(Seed::Demo).await?;
     let brand = gen::generate(&gen::GenConfig::default());
-    let barcodes: HashMap<String, String> =
-        brand.bundle.skus.iter().map(|s| (s.code.clone(), s.barcode.as_str().to_string())).collect();
+    let barcodes = super::barcodes_of(&brand);
     let in_stock = hq.skus_in_stock(e2e::DEMO_STORE).await?;
     let skus = reroutable(&brand, &in_stock);
     assert!(skus.len() >= 3, "SKUs the demo store and two other nodes stock: {skus:?}");
     let data = tempfile::tempdir().expect("temp dir");
     let app = App::launch(AppOptions::store_app()?.env("STORE_APP_DATA_DIR", data.path())).await?;
     let result = polish_scenario(&app, &hq, &barcodes, &skus, &in_stock).await;
-    if result.is_err() {
-        screens::save_failure(&app, "store-app-polish-failure").await;
-        eprintln!("--- app log ---\n{}\n--- server log ---\n{}", app.log_tail(40), hq.log_tail(40));
-    }
-    result?;
-    app.quit().await
+    super::finish(app, &hq, "store-app-polish-failure", 40, result).await
 }
 
 async fn polish_scenario(

@@ -12,7 +12,7 @@
 //! sync, and HQ matches it to its order when the device is back.
 
 use super::{click, one_app_at_a_time, screen_is, shoot, text_of, wedge_scan};
-use e2e::{screens, App, AppOptions, CheckAudit, Seed, Session, SyncServer};
+use e2e::{App, AppOptions, CheckAudit, Seed, Session, SyncServer};
 use serde_json::json;
 use shared::catalogue::Sku;
 use shared::fulfillment::FulfillmentState;
@@ -90,18 +90,12 @@ async fn returns_exchange_and_an_offline_return_through_the_real_app() -> e2e::R
     let _one_app = one_app_at_a_time().await;
     let hq = SyncServer::start(Seed::Demo).await?;
     let brand = gen::generate(&gen::GenConfig::default());
-    let barcodes: HashMap<String, String> =
-        brand.bundle.skus.iter().map(|s| (s.code.clone(), s.barcode.as_str().to_string())).collect();
+    let barcodes = super::barcodes_of(&brand);
     let proxy = Proxy::start(std::net::SocketAddr::from(([127, 0, 0, 1], hq.port()))).await;
     let data = tempfile::tempdir().expect("temp dir");
     let app = App::launch(AppOptions::store_app()?.env("STORE_APP_DATA_DIR", data.path())).await?;
     let result = scenario(&app, &hq, &proxy, &brand, &barcodes).await;
-    if result.is_err() {
-        screens::save_failure(&app, "returns-failure").await;
-        eprintln!("--- app log ---\n{}\n--- server log ---\n{}", app.log_tail(60), hq.log_tail(60));
-    }
-    result?;
-    app.quit().await
+    super::finish(app, &hq, "returns-failure", 60, result).await
 }
 
 async fn enrol_and_log_in(app: &Session, hq: &SyncServer, url: &str) -> e2e::Result<()> {

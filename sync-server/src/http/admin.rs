@@ -424,7 +424,7 @@ pub async fn conflicts(_: Admin, State(s): State<AppState>, ApiQuery(q): ApiQuer
         (status = 200, description = "The conflict, resolved.", body = Conflict),
         (status = 404, description = "not_found: no such conflict."),
         (status = 409, description = "already_resolved: resolved before with another note."),
-        (status = 422, description = "Also invalid_field: the note is not 1 to 500 characters."),
+        (status = 422, description = "Also invalid_field: the note is not 1 to 500 characters; nothing_to_release: release_refund on a conflict that holds no refund (it stays open)."),
     ),
 )]
 pub async fn resolve_conflict(
