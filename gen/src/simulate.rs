@@ -55,7 +55,9 @@ fn next_op(fo: &FulfillmentOrder, codes: &Codes) -> Option<Op> {
             shortage_reason: None,
         },
         (FulfillmentState::Packed, FulfillmentKind::Pickup) => Op::MarkReady { fulfillment_order_id: id },
-        (FulfillmentState::Packed, _) => Op::RequestCourier { fulfillment_order_id: id, carrier: "SF Express".into() },
+        (FulfillmentState::Packed, _) => {
+            Op::RequestCourier { fulfillment_order_id: id, delivery: None, carrier: "SF Express".into() }
+        }
         (FulfillmentState::AwaitingCourier, _) => Op::RecordTracking {
             fulfillment_order_id: id,
             carrier: "SF Express".into(),

@@ -143,6 +143,9 @@ pub enum FulfillmentEvent {
     Deliver,
     /// HQ cancelled the order.
     Cancel,
+    /// The delivery failed and the parcel came back to the store (→ packed: its goods are
+    /// on the store's stock again, to be sent again or cancelled).
+    ReturnToStore,
 }
 
 /// An event that the state machine does not allow.
@@ -174,9 +177,11 @@ pub fn transition(
         (S::Accepted | S::Picking, E::ConfirmPick) => Some(S::Packed),
         (S::Packed, E::MarkReady) if kind == K::Pickup => Some(S::ReadyForPickup),
         (S::ReadyForPickup, E::HandOver) => Some(S::PickedUp),
-        (S::Packed, E::RequestCourier) if courier => Some(S::AwaitingCourier),
+        // Asking again while waiting (no rider found, or switching to express) keeps waiting.
+        (S::Packed | S::AwaitingCourier, E::RequestCourier) if courier => Some(S::AwaitingCourier),
         (S::AwaitingCourier, E::Dispatch) => Some(S::Dispatched),
         (S::Dispatched, E::Deliver) => Some(S::Delivered),
+        (S::Dispatched, E::ReturnToStore) => Some(S::Packed),
         (s, E::Cancel) if s.is_open() => Some(S::Cancelled),
         _ => None,
     };
@@ -190,7 +195,7 @@ mod tests {
     use FulfillmentEvent as E;
     use FulfillmentState as S;
 
-    const EVENTS: [FulfillmentEvent; 10] = [
+    const EVENTS: [FulfillmentEvent; 11] = [
         E::Accept,
         E::Reject,
         E::StartPick,
@@ -201,6 +206,7 @@ mod tests {
         E::Dispatch,
         E::Deliver,
         E::Cancel,
+        E::ReturnToStore,
     ];
     const KINDS: [FulfillmentKind; 3] = [FulfillmentKind::Ship, FulfillmentKind::Pickup, FulfillmentKind::SameCity];
 
@@ -218,6 +224,14 @@ mod tests {
     fn ship_happy_path() {
         let path = [E::Accept, E::ConfirmPick, E::RequestCourier, E::Dispatch, E::Deliver];
         assert_eq!(run(FulfillmentKind::Ship, &path), Ok(S::Delivered));
+    }
+
+    #[test]
+    fn a_failed_delivery_comes_back_to_packed() {
+        let path = [E::Accept, E::ConfirmPick, E::RequestCourier, E::RequestCourier, E::Dispatch, E::ReturnToStore];
+        assert_eq!(run(FulfillmentKind::SameCity, &path), Ok(S::Packed));
+        assert!(transition(FulfillmentKind::Ship, S::Delivered, E::ReturnToStore).is_err());
+        assert!(transition(FulfillmentKind::Pickup, S::PickedUp, E::ReturnToStore).is_err());
     }
 
     #[test]
@@ -243,7 +257,7 @@ mod tests {
         /// Terminal states have no way out; every reachable state is reachable only through
         /// legal steps; a pickup order never meets a courier and a shipped one never a counter.
         #[test]
-        fn random_event_sequences_respect_the_machine(kind_i in 0usize..3, events in proptest::collection::vec(0usize..10, 0..30)) {
+        fn random_event_sequences_respect_the_machine(kind_i in 0usize..3, events in proptest::collection::vec(0usize..11, 0..30)) {
             let kind = KINDS[kind_i];
             let mut state = S::Routed;
             for e in events {

@@ -10,6 +10,7 @@ pub mod api_error;
 pub mod app;
 pub mod approval;
 pub mod catalogue;
+pub mod courier;
 pub mod ean13;
 pub mod fulfillment;
 pub mod import;

@@ -253,6 +253,15 @@ pub struct FulfillmentOrder {
     /// Tracking number.
     #[cfg_attr(feature = "openapi", schema(required))]
     pub tracking_no: Option<String>,
+    /// The latest courier booking (ship and same-city), once the store asked for one.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required))]
+    pub courier: Option<crate::courier::CourierBooking>,
+    /// Whether a same-city rider may be booked: the customer is within HQ's same-city
+    /// radius of this node and a rider platform serves it (the server decides; the device
+    /// offers the choice only then).
+    #[serde(default)]
+    pub same_city_offered: bool,
     /// Set when a conflicting fact was recorded and HQ must follow up.
     pub flagged: bool,
     /// Server version, bumped by every change.

@@ -131,6 +131,8 @@ mod tests {
             reject_reason: None,
             carrier: None,
             tracking_no: None,
+            courier: None,
+            same_city_offered: false,
             flagged: false,
             version: 1,
             created_at: at,

@@ -142,15 +142,34 @@ pub enum Op {
         /// How the customer was verified.
         verification: HandOverVerification,
     },
-    /// A courier or same-city rider was requested for a packed order (→ awaiting_courier).
+    /// A courier or same-city rider was requested for a packed order (→ awaiting_courier):
+    /// HQ books it with the platform when the op arrives (queued while the device is
+    /// offline). Asking again while waiting (no rider found, switch to express) replaces a
+    /// booking that ended.
     RequestCourier {
         /// Fulfillment order.
         fulfillment_order_id: Uuid,
-        /// Courier company or rider service.
-        #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 64))]
+        /// What to book and the parcels packed. Required from this version on; an older
+        /// app sent only `carrier` (booked by hand, as `manual`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        delivery: Option<crate::courier::DeliveryRequest>,
+        /// An older app's free-text courier name (without `delivery`).
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        #[cfg_attr(feature = "openapi", schema(max_length = 64, default = ""))]
         carrier: String,
     },
-    /// The courier collected the parcel (→ dispatched); the reservation is consumed.
+    /// Fact: the parcels were handed to the courier or rider HQ booked (→ dispatched); the
+    /// reservation is consumed. Recorded even when it conflicts (the rider's code did not
+    /// match, the order was cancelled meanwhile), then flagged for HQ.
+    HandOverToCourier {
+        /// Fulfillment order.
+        fulfillment_order_id: Uuid,
+        /// How the courier or rider was checked.
+        check: crate::courier::CourierCheck,
+    },
+    /// The courier collected the parcel (→ dispatched); the reservation is consumed. For a
+    /// carrier booked by hand the number must fit the carrier's format when `carrier` is a
+    /// known carrier's code (see [`crate::courier::KnownCarrier`]).
     RecordTracking {
         /// Fulfillment order.
         fulfillment_order_id: Uuid,
@@ -232,6 +251,7 @@ impl Op {
             Op::MarkReady { .. } => "MarkReady",
             Op::HandOver { .. } => "HandOver",
             Op::RequestCourier { .. } => "RequestCourier",
+            Op::HandOverToCourier { .. } => "HandOverToCourier",
             Op::RecordTracking { .. } => "RecordTracking",
             Op::AcceptReturn { .. } => "AcceptReturn",
             Op::PlaceOrder { .. } => "PlaceOrder",
@@ -245,6 +265,7 @@ impl Op {
         matches!(
             self,
             Op::HandOver { .. }
+                | Op::HandOverToCourier { .. }
                 | Op::AcceptReturn { .. }
                 | Op::CountStock { .. }
                 | Op::PlaceOrder { carry_out: true, .. }
@@ -270,7 +291,17 @@ impl Op {
                     out.extend(approval.as_deref().map(|a| ("verification.approval".to_string(), a)));
                 }
             },
-            Op::RequestCourier { carrier, .. } => out.push(("carrier".into(), carrier)),
+            Op::RequestCourier { carrier, .. } => {
+                if !carrier.is_empty() {
+                    out.push(("carrier".into(), carrier))
+                }
+            }
+            Op::HandOverToCourier { check, .. } => match check {
+                crate::courier::CourierCheck::RiderCode { code } => out.push(("check.code".into(), code)),
+                crate::courier::CourierCheck::Waybill { waybill_no } => {
+                    out.push(("check.waybill_no".into(), waybill_no))
+                }
+            },
             Op::RecordTracking { carrier, tracking_no, .. } => {
                 out.push(("carrier".into(), carrier));
                 out.push(("tracking_no".into(), tracking_no));
@@ -620,6 +651,15 @@ mod tests {
             format!(r#"{{"kind":"RequestCourier","fulfillment_order_id":"{id}","carrier":"c"}}"#),
             format!(r#"{{"kind":"RecordTracking","fulfillment_order_id":"{id}","carrier":"c","tracking_no":"t"}}"#),
             format!(
+                r#"{{"kind":"RequestCourier","fulfillment_order_id":"{id}","delivery":{{"booking_id":"{id}","method":"express","service":"priority","parcels":[{{"weight_g":900,"lines":[{{"line_no":1,"qty":1}}]}}]}}}}"#
+            ),
+            format!(
+                r#"{{"kind":"HandOverToCourier","fulfillment_order_id":"{id}","check":{{"method":"rider_code","code":"123456"}}}}"#
+            ),
+            format!(
+                r#"{{"kind":"HandOverToCourier","fulfillment_order_id":"{id}","check":{{"method":"waybill","waybill_no":"SF1"}}}}"#
+            ),
+            format!(
                 r#"{{"kind":"AcceptReturn","return_id":"{id}","order_id":"{id}","order_ref":{{"channel":"tmall","channel_order_id":"o"}},"lines":[{{"sku_code":"a","qty":1,"condition":"damaged","note":"n"}},{{"sku_code":"b","qty":1,"condition":"damaged","reason":"size","note":""}}],"approved_by":"m"}}"#
             ),
             format!(
@@ -641,6 +681,10 @@ mod tests {
                 "count_id",
                 "fulfillment",
                 "verification.method",
+                "check.method",
+                "delivery.booking_id",
+                "delivery.method",
+                "delivery.service",
                 "quality",
                 "condition",
                 "lines[0].reason",

@@ -210,7 +210,7 @@ impl ShippingStore {
                 Op::AcceptFulfillment { fulfillment_order_id: id },
                 Op::StartPick { fulfillment_order_id: id },
                 Op::ConfirmPick { fulfillment_order_id: id, lines: picked, shortage_reason: None },
-                Op::RequestCourier { fulfillment_order_id: id, carrier: "SF Express".into() },
+                Op::RequestCourier { fulfillment_order_id: id, delivery: None, carrier: "SF Express".into() },
                 Op::RecordTracking { fulfillment_order_id: id, carrier: "SF Express".into(), tracking_no },
             ] {
                 self.device.replica.perform(&self.staff, op).map_err(check("work the order"))?;

@@ -80,9 +80,10 @@ fn apply(tx: &mut dyn Tx, ctx: &OpContext<'_>, op: &Op) -> Result<OpOutcome, Ser
         Op::HandOver { fulfillment_order_id, verification } => {
             t::hand_over(tx, ctx, *fulfillment_order_id, verification)
         }
-        Op::RequestCourier { fulfillment_order_id, carrier } => {
+        Op::RequestCourier { fulfillment_order_id, carrier, .. } => {
             t::request_courier(tx, ctx, *fulfillment_order_id, carrier)
         }
+        Op::HandOverToCourier { .. } => Err(ServiceError::invalid("not_implemented", "in progress (issue 12)")),
         Op::RecordTracking { fulfillment_order_id, carrier, tracking_no } => {
             t::record_tracking(tx, ctx, *fulfillment_order_id, carrier, tracking_no)
         }

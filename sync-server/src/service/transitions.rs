@@ -53,6 +53,7 @@ fn event_verb(e: FulfillmentEvent) -> &'static str {
         FulfillmentEvent::Dispatch => "dispatch",
         FulfillmentEvent::Deliver => "deliver",
         FulfillmentEvent::Cancel => "cancel",
+        FulfillmentEvent::ReturnToStore => "take back",
     }
 }
 

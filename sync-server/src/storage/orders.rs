@@ -406,6 +406,8 @@ pub fn fulfillment_view(tx: &mut dyn Tx, id: Uuid) -> Result<Option<FulfillmentO
         reject_reason: f.reject_reason,
         carrier: f.carrier,
         tracking_no: f.tracking_no,
+        courier: None,
+        same_city_offered: false,
         flagged: f.flagged,
         version: f.version,
         created_at: crate::clock::at_ms(f.created_ms),

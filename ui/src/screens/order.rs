@@ -108,7 +108,7 @@ pub fn OrderScreen(
                     {(state == FulfillmentState::Packed && kind != FulfillmentKind::Pickup).then(|| view! {
                         <form class="inline-form" on:submit=move |ev| {
                             ev.prevent_default();
-                            act(Op::RequestCourier { fulfillment_order_id: id, carrier: carrier.get_untracked() }, None);
+                            act(Op::RequestCourier { fulfillment_order_id: id, delivery: None, carrier: carrier.get_untracked() }, None);
                         }>
                             <input id="carrier" placeholder=move || ctx.t(K::Carrier) prop:value=move || carrier.get()
                                 on:input=move |ev| carrier.set(event_target_value(&ev))/>

@@ -155,6 +155,8 @@ fn order(kind: FulfillmentKind, state: FulfillmentState, lines: &[(&str, i64)]) 
         reject_reason: None,
         carrier: None,
         tracking_no: None,
+        courier: None,
+        same_city_offered: false,
         flagged: false,
         version: 1,
         created_at: now,

@@ -23,7 +23,11 @@ fn perform_follows_the_shared_transition_rules_exhaustively() {
                 (FulfillmentEvent::HandOver, Box::new(|f| id_check(f.id))),
                 (
                     FulfillmentEvent::RequestCourier,
-                    Box::new(|f| Op::RequestCourier { fulfillment_order_id: f.id, carrier: "SF".into() }),
+                    Box::new(|f| Op::RequestCourier {
+                        fulfillment_order_id: f.id,
+                        delivery: None,
+                        carrier: "SF".into(),
+                    }),
                 ),
                 (
                     FulfillmentEvent::Dispatch,
@@ -73,7 +77,9 @@ fn walks_a_pickup_and_a_courier_order_to_the_end() {
         fx.perform(op).unwrap();
     }
     assert_eq!(fx.state(p.id), FulfillmentState::Packed);
-    let e = fx.perform(Op::RequestCourier { fulfillment_order_id: p.id, carrier: "SF".into() }).unwrap_err();
+    let e = fx
+        .perform(Op::RequestCourier { fulfillment_order_id: p.id, delivery: None, carrier: "SF".into() })
+        .unwrap_err();
     assert_eq!(reason(&e), "illegal_transition");
     fx.perform(Op::MarkReady { fulfillment_order_id: p.id }).unwrap();
     assert_eq!(fx.state(p.id), FulfillmentState::ReadyForPickup);
@@ -82,7 +88,7 @@ fn walks_a_pickup_and_a_courier_order_to_the_end() {
     fx.perform(full_pick(&s)).unwrap();
     let e = fx.perform(Op::MarkReady { fulfillment_order_id: s.id }).unwrap_err();
     assert_eq!(reason(&e), "illegal_transition");
-    fx.perform(Op::RequestCourier { fulfillment_order_id: s.id, carrier: "闪送".into() }).unwrap();
+    fx.perform(Op::RequestCourier { fulfillment_order_id: s.id, delivery: None, carrier: "闪送".into() }).unwrap();
     let o = fx.r.fulfillment_order(s.id).unwrap().unwrap();
     assert_eq!((o.state, o.carrier.as_deref()), (FulfillmentState::AwaitingCourier, Some("闪送")));
     fx.perform(Op::RecordTracking { fulfillment_order_id: s.id, carrier: "闪送".into(), tracking_no: "SS-1".into() })
