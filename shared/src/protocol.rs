@@ -505,8 +505,9 @@ pub enum Change {
     Bundle(Bundle),
     /// The store's stock of one SKU and quality.
     Stock(StockRecord),
-    /// A fulfillment order of the store.
-    FulfillmentOrder(FulfillmentOrder),
+    /// A fulfillment order of the store (boxed: with its courier booking it is many times
+    /// the size of the other entities).
+    FulfillmentOrder(Box<FulfillmentOrder>),
     /// A staff member of the store.
     Staff(StaffRecord),
 }

@@ -23,6 +23,66 @@ async fn demo_return(storage: &dyn storage::Storage) -> anyhow::Result<Option<uu
     Ok(Some(id))
 }
 
+/// Step between two statuses of a simulated booking.
+const DEMO_STEP_MS: u64 = 6_000;
+
+/// The demo's couriers: the courier simulator in-process on a free loopback port, in
+/// automatic mode, with SF Express and two rider platforms serving the demo store, and the
+/// server's courier config pointing at it (secrets made up for this run).
+async fn demo_couriers(listen: &str) -> anyhow::Result<(crate::courier::Couriers, courier_sim::Running)> {
+    use courier_sim::{RiderPlatform, SfAccount, SfStore, SimConfig, Timeline};
+    use std::collections::BTreeMap;
+    let secret = || shared::secret::to_hex(&random_bytes::<16>());
+    let (checkword, push_token) = (secret(), secret());
+    let base = format!("http://{listen}");
+    let store = gen::DEMO_STORE;
+    let mut riders = BTreeMap::new();
+    let mut rider_keys = Vec::new();
+    for (code, fee, minutes) in [("dada", 800, 12), ("fengniao", 900, 6)] {
+        let (app_secret, token) = (secret(), secret());
+        let mut p = RiderPlatform::new(&format!("{code}-demo"), &app_secret, "10001").with_shop(
+            store,
+            &format!("{code}-{store}"),
+            None,
+        );
+        p.base_fee_fen = fee;
+        p.pickup_minutes = minutes;
+        riders.insert(code.to_string(), p);
+        rider_keys.push((code, app_secret, token));
+    }
+    let mut stores = BTreeMap::new();
+    stores.insert(store.to_string(), SfStore { monthly_card: "7550000001".into() });
+    let sim = courier_sim::start(SimConfig {
+        sf_express: Some(SfAccount {
+            partner_id: "OMNI_DEMO".into(),
+            checkword: Some(checkword.clone()),
+            checkword_env: None,
+            push_url: Some(format!("{base}/api/v1/couriers/sf-express/route-push?token={push_token}")),
+            callback_token: None,
+            callback_token_env: None,
+            stores,
+        }),
+        riders,
+        callback_base_url: None,
+        timeline: Timeline::Auto { step_ms: DEMO_STEP_MS },
+        callback_attempts: 5,
+    })
+    .await
+    .context("cannot start the courier simulator")?;
+    let mut text = format!(
+        "callback_base_url = \"{base}\"\n[sf_express]\nbase_url = \"{}\"\npartner_id = \"OMNI_DEMO\"\ncheckword = \"{checkword}\"\ncallback_token = \"{push_token}\"\n[sf_express.stores]\n\"{store}\" = {{ monthly_card = \"7550000001\" }}\n",
+        sim.url()
+    );
+    for (code, app_secret, token) in rider_keys {
+        text.push_str(&format!(
+            "[riders.{code}]\nbase_url = \"{}\"\napp_key = \"{code}-demo\"\napp_secret = \"{app_secret}\"\nsource_id = \"10001\"\ncallback_token = \"{token}\"\n[riders.{code}.shops]\n\"{store}\" = \"{code}-{store}\"\n",
+            sim.platform_url(code)
+        ));
+    }
+    let config = crate::courier::CourierConfig::parse(&text, &|_| None)?;
+    Ok((crate::courier::Couriers::from_config(config)?, sim))
+}
+
 pub async fn run(listen: &str, data_dir: &Path, fresh: bool) -> anyhow::Result<()> {
     let db = data_dir.join("demo.sqlite");
     if fresh {
@@ -88,5 +148,7 @@ pub async fn run(listen: &str, data_dir: &Path, fresh: bool) -> anyhow::Result<(
         "Try: curl -H 'Authorization: Bearer {admin_token}' '{url}/api/v1/stock?node={}' | head -c 600\n",
         gen::DEMO_STORE
     );
-    serve(storage, listen, &admin_token).await
+    let (couriers, sim) = demo_couriers(listen).await?;
+    println!("Couriers: SF Express and two rider platforms (dada, fengniao), simulated at {} — riders move every few seconds.\n", sim.url());
+    serve(storage, listen, &admin_token, couriers).await
 }

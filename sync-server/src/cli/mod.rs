@@ -37,6 +37,11 @@ enum Command {
         /// Token HQ/ERP callers send as 'Authorization: Bearer'.
         #[arg(long, env = "SYNC_ADMIN_TOKEN", hide_env_values = true)]
         admin_token: Option<String>,
+        /// Courier config (TOML): the express and same-city platforms, their accounts and
+        /// the stores they serve. Without it no courier is booked: requests wait with
+        /// `not_configured`.
+        #[arg(long, env = "COURIERS_FILE")]
+        couriers: Option<PathBuf>,
         #[command(flatten)]
         limits: LimitArgs,
     },
@@ -176,8 +181,25 @@ async fn enrollment_code(storage: &dyn Storage, store: &str, public_url: &str) -
 }
 
 #[cfg(feature = "demo")]
-async fn serve(storage: Arc<dyn Storage>, listen: &str, admin_token: &str) -> anyhow::Result<()> {
-    serve_with(storage, listen, admin_token, &LimitArgs::default()).await
+async fn serve(
+    storage: Arc<dyn Storage>,
+    listen: &str,
+    admin_token: &str,
+    couriers: crate::courier::Couriers,
+) -> anyhow::Result<()> {
+    serve_with(storage, listen, admin_token, &LimitArgs::default(), couriers).await
+}
+
+/// The courier platforms of the config file, if one is given.
+fn couriers(path: Option<&std::path::Path>) -> anyhow::Result<crate::courier::Couriers> {
+    let Some(path) = path else {
+        tracing::info!("no courier config (--couriers / COURIERS_FILE): courier requests wait with not_configured");
+        return Ok(crate::courier::Couriers::none());
+    };
+    let config = crate::courier::CourierConfig::load(path)?;
+    let couriers = crate::courier::Couriers::from_config(config)?;
+    tracing::info!(platforms = ?couriers, "courier platforms configured");
+    Ok(couriers)
 }
 
 async fn serve_with(
@@ -185,8 +207,10 @@ async fn serve_with(
     listen: &str,
     admin_token: &str,
     limits: &LimitArgs,
+    couriers: crate::courier::Couriers,
 ) -> anyhow::Result<()> {
-    let app = crate::app_with(storage, admin_token, limits.auth_limits());
+    crate::start_couriers(storage.clone(), &couriers).await.context("cannot start the courier worker")?.spawn();
+    let app = crate::app_with_couriers(storage, admin_token, limits.auth_limits(), couriers);
     let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
     tracing::info!(address = %listener.local_addr()?, "sync server listening");
     crate::http::serve::serve(listener, app, limits.serve_limits(), async {
@@ -214,7 +238,7 @@ pub fn main() -> anyhow::Result<()> {
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let s = settings(&cli)?;
     match cli.command {
-        Command::Serve { listen, admin_token, limits } => {
+        Command::Serve { listen, admin_token, couriers: couriers_file, limits } => {
             let listen = listen.or(s.file.listen.clone()).unwrap_or_else(|| DEFAULT_LISTEN.to_string());
             let Some(token) = admin_token.or(s.file.admin_token.clone()) else {
                 bail!("no admin token: pass --admin-token, set SYNC_ADMIN_TOKEN or admin_token in the config file (HQ and ERP callers need it)");
@@ -222,7 +246,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             if token.len() < 16 {
                 bail!("the admin token is too short: use at least 16 characters");
             }
-            serve_with(open(&s.database)?, &listen, &token, &limits).await
+            let couriers = couriers(couriers_file.as_deref())?;
+            serve_with(open(&s.database)?, &listen, &token, &limits, couriers).await
         }
         Command::Enroll { store, public_url } => {
             let url = public_url.or(s.file.public_url.clone()).unwrap_or_else(|| format!("http://{DEFAULT_LISTEN}"));

@@ -232,9 +232,11 @@ pub async fn order(_: Admin, State(s): State<AppState>, ApiPath(id): ApiPath<Str
 /// Cancel an order
 ///
 /// Cancels every open fulfillment order of the order, releases their reservations and
-/// reverses the sales attribution. Refused once goods left (dispatched, delivered or picked
-/// up): take it back as a return instead. Cancelling a cancelled order returns it unchanged.
-/// Takes no body.
+/// reverses the sales attribution. A courier or rider booked for it before collection is
+/// cancelled at the platform through the courier outbox (a cancellation fee is recorded when
+/// the platform deducts one; a rider who already has the parcels is flagged for HQ). Refused
+/// once goods left (dispatched, delivered or picked up): take it back as a return instead.
+/// Cancelling a cancelled order returns it unchanged. Takes no body.
 #[utoipa::path(
     post,
     path = "/api/v1/orders/{id}/cancel",
@@ -250,7 +252,7 @@ pub async fn order(_: Admin, State(s): State<AppState>, ApiPath(id): ApiPath<Str
 )]
 pub async fn cancel(_: Admin, State(s): State<AppState>, ApiPath(id): ApiPath<String>) -> ApiResult {
     let id = parse_id("order", &id)?;
-    ok(service::write(s.storage.as_ref(), move |tx| intake::cancel(tx, id)).await?)
+    ok(service::write(s.storage.as_ref(), move |tx| service::courier::cancel_order(tx, id, now_ms())).await?)
 }
 
 /// Courier callback: a parcel was delivered

@@ -3,6 +3,7 @@
 mod admin;
 mod aisle;
 mod auth;
+mod couriers;
 mod device;
 pub mod error;
 mod openapi;
@@ -43,6 +44,8 @@ pub struct AppState {
     pub notifier: Notifier,
     /// Failed-credential limits.
     pub limiter: Arc<rate_limit::Limiter>,
+    /// The courier platforms configured (their callbacks are checked against them).
+    pub couriers: crate::courier::Couriers,
 }
 
 fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
@@ -123,6 +126,12 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(returns::claim_refunds))
         .routes(routes!(returns::ack_refund))
         .routes(routes!(returns::order_attribution))
+        .routes(routes!(couriers::sf_route_push))
+        .routes(routes!(couriers::rider_callback))
+        .routes(routes!(couriers::fulfillment_courier))
+        .routes(routes!(couriers::refresh_courier))
+        .routes(routes!(couriers::cancel_courier))
+        .routes(routes!(couriers::courier_policy, couriers::set_courier_policy))
         .layer(DefaultBodyLimit::max(BODY_LIMIT));
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi()).merge(import).merge(push).merge(adjust).merge(rest)
 }
@@ -141,6 +150,11 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::map_response(error::json_error_bodies))
         .layer(axum::middleware::from_fn(text::guard))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(panic_response))
-        .layer(tower_http::trace::TraceLayer::new_for_http())
+        // Spans name the path, never the query: a courier callback's URL carries its token.
+        .layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(
+            |req: &axum::http::Request<axum::body::Body>| {
+                tracing::debug_span!("request", method = %req.method(), path = %req.uri().path())
+            },
+        ))
         .with_state(state)
 }

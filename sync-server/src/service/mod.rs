@@ -1,6 +1,7 @@
 //! Business logic, written once over [`crate::storage::Tx`] so every backend runs it.
 
 pub mod aisle;
+pub mod courier;
 mod credit;
 #[cfg(feature = "demo")]
 pub mod demo;

@@ -216,7 +216,7 @@ fn bootstrap_page(
                 let mut v = Vec::new();
                 for id in ids {
                     if let Some(f) = orders::fulfillment_view(tx, id)? {
-                        v.push(Change::FulfillmentOrder(f));
+                        v.push(Change::FulfillmentOrder(Box::new(f)));
                     }
                 }
                 (v, last)
@@ -262,7 +262,9 @@ fn load(tx: &mut dyn Tx, store: &str, entity: Entity, key: &str) -> Result<Optio
         }
         Entity::FulfillmentOrder => {
             let Ok(id) = Uuid::parse_str(key) else { return Ok(None) };
-            orders::fulfillment_view(tx, id)?.filter(|f| f.node_code == store).map(Change::FulfillmentOrder)
+            orders::fulfillment_view(tx, id)?
+                .filter(|f| f.node_code == store)
+                .map(|f| Change::FulfillmentOrder(Box::new(f)))
         }
     })
 }

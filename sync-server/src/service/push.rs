@@ -6,7 +6,7 @@
 //! any other, so a replay gets the same answer.
 
 use super::op_context::{flag, OpContext};
-use super::{aisle, returns, transitions, ErrorKind, ServiceError};
+use super::{aisle, courier, returns, transitions, ErrorKind, ServiceError};
 use crate::storage::devices::{self, Device};
 use crate::storage::{catalogue, sync_ops, Tx};
 use shared::fulfillment::FulfillmentEvent;
@@ -80,10 +80,12 @@ fn apply(tx: &mut dyn Tx, ctx: &OpContext<'_>, op: &Op) -> Result<OpOutcome, Ser
         Op::HandOver { fulfillment_order_id, verification } => {
             t::hand_over(tx, ctx, *fulfillment_order_id, verification)
         }
-        Op::RequestCourier { fulfillment_order_id, carrier, .. } => {
-            t::request_courier(tx, ctx, *fulfillment_order_id, carrier)
+        Op::RequestCourier { fulfillment_order_id, delivery, carrier } => {
+            courier::request(tx, ctx, *fulfillment_order_id, delivery.as_ref(), carrier)
         }
-        Op::HandOverToCourier { .. } => Err(ServiceError::invalid("not_implemented", "in progress (issue 12)")),
+        Op::HandOverToCourier { fulfillment_order_id, check } => {
+            courier::hand_over(tx, ctx, *fulfillment_order_id, check)
+        }
         Op::RecordTracking { fulfillment_order_id, carrier, tracking_no } => {
             t::record_tracking(tx, ctx, *fulfillment_order_id, carrier, tracking_no)
         }

@@ -7,7 +7,7 @@ use shared::rules::BusinessRules;
 use shared::staff::PinPolicy;
 
 const PIN_POLICY: &str = "pin_policy";
-const BUSINESS_RULES: &str = "business_rules";
+use settings::BUSINESS_RULES;
 const RETURN_POLICY: &str = "return_policy";
 
 /// The PIN policy in force (the default until HQ sets one).
@@ -32,10 +32,7 @@ pub fn set_pin_policy(tx: &mut dyn Tx, policy: &PinPolicy, now: i64) -> Result<P
 
 /// The business rules in force (the defaults until HQ sets them).
 pub fn business_rules(tx: &mut dyn Tx) -> Result<BusinessRules, ServiceError> {
-    Ok(settings::get(tx, BUSINESS_RULES)?
-        .and_then(|v| serde_json::from_str::<BusinessRules>(&v).ok())
-        .filter(|r| r.check().is_ok())
-        .unwrap_or_default())
+    Ok(settings::business_rules(tx)?)
 }
 
 /// Sets the business rules, all at once. They apply to what happens from now on (a fee
@@ -66,4 +63,29 @@ pub fn set_return_policy(tx: &mut dyn Tx, policy: &ReturnPolicy, now: i64) -> Re
         .map_err(|e| ServiceError::new(super::ErrorKind::Internal, "internal", e.to_string()))?;
     settings::set(tx, RETURN_POLICY, &json, now)?;
     Ok(policy.clone())
+}
+
+const COURIER_POLICY: &str = "courier_policy";
+
+/// HQ's courier policy in force (the default until HQ sets one): how the rider dispatcher
+/// chooses among quotes, how often it re-dispatches and the tip it adds each time.
+pub fn courier_policy(tx: &mut dyn Tx) -> Result<shared::courier::CourierPolicy, ServiceError> {
+    Ok(settings::get(tx, COURIER_POLICY)?
+        .and_then(|v| serde_json::from_str::<shared::courier::CourierPolicy>(&v).ok())
+        .filter(|p| p.check().is_ok())
+        .unwrap_or_default())
+}
+
+/// Sets the courier policy, all of it. It applies to dispatches from now on (a booking
+/// already made keeps its tip).
+pub fn set_courier_policy(
+    tx: &mut dyn Tx,
+    policy: &shared::courier::CourierPolicy,
+    now: i64,
+) -> Result<shared::courier::CourierPolicy, ServiceError> {
+    policy.check().map_err(|e| ServiceError::invalid("invalid_courier_policy", e.to_string()))?;
+    let json = serde_json::to_string(policy)
+        .map_err(|e| ServiceError::new(super::ErrorKind::Internal, "internal", e.to_string()))?;
+    settings::set(tx, COURIER_POLICY, &json, now)?;
+    Ok(*policy)
 }

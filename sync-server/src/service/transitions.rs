@@ -3,10 +3,12 @@
 use super::intake::{refresh_status, release_lines, reroute};
 use super::op_context::{flag, OpContext};
 use super::{random_bytes, ServiceError};
+use crate::storage::courier as courier_store;
 use crate::storage::orders::{self, FulfillmentRow};
 use crate::storage::Tx;
 use crate::storage::{catalogue, followups, keys, ledger, settlement};
 use shared::approval::Approved;
+use shared::courier::{BookingProblem, BookingStatus, CourierMethod, KnownCarrier};
 use shared::fulfillment::{transition, FulfillmentEvent, FulfillmentKind, FulfillmentState};
 use shared::pickup::{pass_public_key, PassCheck, PickupCode, PickupPass};
 use shared::protocol::{HandOverVerification, OpOutcome, PickedLine};
@@ -24,7 +26,8 @@ pub fn load(tx: &mut dyn Tx, ctx: &OpContext<'_>, id: Uuid) -> Result<Fulfillmen
     }
 }
 
-fn step(f: &mut FulfillmentRow, event: FulfillmentEvent) -> Result<(), ServiceError> {
+/// Takes `event` on `f` by the state machine, or says why not.
+pub fn step(f: &mut FulfillmentRow, event: FulfillmentEvent) -> Result<(), ServiceError> {
     match transition(f.kind, f.state, event) {
         Ok(next) => {
             f.state = next;
@@ -186,7 +189,8 @@ pub fn mark_ready(tx: &mut dyn Tx, ctx: &OpContext<'_>, id: Uuid) -> Result<OpOu
     Ok(OpOutcome::Applied)
 }
 
-fn fee_for(tx: &mut dyn Tx, f: &FulfillmentRow) -> Result<i64, ServiceError> {
+/// What the customer paid for the goods of `f` (fen): each line's share of its order line.
+pub fn goods_value(tx: &mut dyn Tx, f: &FulfillmentRow) -> Result<i64, ServiceError> {
     let order_lines = orders::order_lines(tx, f.order_id)?;
     let mut value = 0;
     for l in orders::fulfillment_lines(tx, f.id)? {
@@ -195,41 +199,59 @@ fn fee_for(tx: &mut dyn Tx, f: &FulfillmentRow) -> Result<i64, ServiceError> {
             value += shared::order::line_refund(paid, ol.qty, 0, l.qty);
         }
     }
+    Ok(value)
+}
+
+/// The fulfillment fee the node earns for `f` (HQ's rule over the goods' value).
+pub fn fee_for(tx: &mut dyn Tx, f: &FulfillmentRow) -> Result<i64, ServiceError> {
+    let value = goods_value(tx, f)?;
     Ok(super::settings::business_rules(tx)?.fulfillment_fee(value))
 }
 
 /// Goods left the node: consume reservations (or, if there are none any more, record the
 /// movement anyway: the shelf is emptier whatever the server thought) and credit the fee.
 fn goods_left(tx: &mut dyn Tx, ctx: &OpContext<'_>, f: &FulfillmentRow) -> Result<(), ServiceError> {
+    goods_left_at(tx, ctx.store, f, ctx.now)?;
+    Ok(())
+}
+
+/// [`goods_left`] from `store` at `now`, for a courier's callback (no device involved).
+/// Once: goods that had left already (the store's hand-over and the platform's pickup of
+/// the same parcels, in either order) leave no second time and earn no second fee. Answers
+/// whether they left now.
+pub fn goods_left_at(tx: &mut dyn Tx, store: &str, f: &FulfillmentRow, now: i64) -> Result<bool, ServiceError> {
+    if !orders::mark_goods_left(tx, f.id, true)? {
+        return Ok(false);
+    }
     let reference = f.id.to_string();
     for l in orders::fulfillment_lines(tx, f.id)? {
         let consumed = match &l.reservation_id {
-            Some(r) => ledger::close_reservation(tx, r, ledger::Close::Consume, &reference, ctx.now)?,
+            Some(r) => ledger::close_reservation(tx, r, ledger::Close::Consume, &reference, now)?,
             None => false,
         };
         if !consumed && l.qty > 0 {
             let m = ledger::Movement {
-                node: ctx.store,
+                node: store,
                 sku: &l.sku_code,
                 quality: Quality::Sellable,
                 delta: -l.qty,
                 reason: MovementReason::Fulfilment,
                 reference: &reference,
             };
-            ledger::record_movement(tx, &m, ctx.now)?;
+            ledger::record_movement(tx, &m, now)?;
         }
     }
     let fee = fee_for(tx, f)?;
     let e = settlement::AttributionEntry {
         order_id: f.order_id,
         party_kind: "store",
-        party: ctx.store,
+        party: store,
         amount: fee,
         reason: "fulfillment_fee",
         reference: &reference,
     };
-    settlement::insert_attribution(tx, &e, ctx.now)?;
-    Ok(())
+    settlement::insert_attribution(tx, &e, now)?;
+    Ok(true)
 }
 
 /// Fact: goods handed to the customer. Never rejected for state; conflicts are flagged.
@@ -392,11 +414,50 @@ pub fn record_tracking(
 ) -> Result<OpOutcome, ServiceError> {
     let carrier = text("carrier", carrier, 64)?;
     let tracking_no = text("tracking_no", tracking_no, 64)?;
+    // A known carrier's code: its number must fit the carrier's format. Free text (an
+    // older app's carrier name) is taken as it is.
+    let tracking_no = match KnownCarrier::parse(&carrier) {
+        Some(known) => known
+            .check_tracking_no(&tracking_no)
+            .map_err(|e| ServiceError::invalid("tracking_no_invalid", e.to_string()))?,
+        None => tracking_no,
+    };
     let mut f = load(tx, ctx, id)?;
+    // An intent: refused while a platform's booking is live (its courier is coming for the
+    // parcels); one only waiting for a platform to be configured ends here.
+    if let Some(mut b) = courier_store::latest_booking(tx, id)?
+        .filter(|b| b.booking.method != CourierMethod::Manual && b.booking.status.is_before_collection())
+    {
+        if b.booking.problem != Some(BookingProblem::NotConfigured) {
+            let platform = match b.booking.platform.as_str() {
+                "" => "a courier platform".to_string(),
+                p => p.to_string(),
+            };
+            return Err(ServiceError::conflict(
+                "courier_booked_by_platform",
+                format!("HQ booked {platform} for this order: hand the parcels to that courier"),
+            ));
+        }
+        b.booking.status = BookingStatus::Cancelled;
+        courier_store::update_booking(tx, &b, ctx.now)?;
+    }
     step(&mut f, FulfillmentEvent::Dispatch)?;
-    f.carrier = Some(carrier);
-    f.tracking_no = Some(tracking_no);
+    f.carrier = Some(carrier.clone());
+    f.tracking_no = Some(tracking_no.clone());
     goods_left(tx, ctx, &f)?;
+    // The booking the associate made by hand (a `manual` request) is collected now.
+    if let Some(mut b) = courier_store::latest_booking(tx, id)?
+        .filter(|b| b.booking.method == CourierMethod::Manual && b.booking.status.is_before_collection())
+    {
+        b.booking.platform = carrier;
+        b.booking.platform_order_no = Some(tracking_no.clone());
+        b.booking.status = BookingStatus::Collected;
+        b.booking.problem = None;
+        for p in &mut b.booking.parcels {
+            p.waybill_no = Some(tracking_no.clone());
+        }
+        courier_store::update_booking(tx, &b, ctx.now)?;
+    }
     orders::update_fulfillment(tx, &f, ctx.now)?;
     notify_tracking(tx, &f, ctx.now)?;
     Ok(OpOutcome::Applied)

@@ -9,6 +9,7 @@
 pub mod aisle;
 pub mod catalogue;
 pub mod changes;
+pub mod courier;
 pub mod devices;
 pub mod followups;
 pub mod keys;

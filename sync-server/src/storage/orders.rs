@@ -384,6 +384,8 @@ pub fn fulfillment_view(tx: &mut dyn Tx, id: Uuid) -> Result<Option<FulfillmentO
     let Some(f) = fulfillment(tx, id)? else { return Ok(None) };
     let Some(o) = order(tx, f.order_id)? else { return Ok(None) };
     let lines = fulfillment_lines(tx, id)?;
+    let courier = super::courier::latest_booking(tx, id)?.map(|b| b.booking);
+    let same_city_offered = same_city_offered(tx, &f, &o)?;
     let tail: String = o.customer_phone.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
     Ok(Some(FulfillmentOrder {
         id: f.id,
@@ -406,13 +408,32 @@ pub fn fulfillment_view(tx: &mut dyn Tx, id: Uuid) -> Result<Option<FulfillmentO
         reject_reason: f.reject_reason,
         carrier: f.carrier,
         tracking_no: f.tracking_no,
-        courier: None,
-        same_city_offered: false,
+        courier,
+        same_city_offered,
         flagged: f.flagged,
         version: f.version,
         created_at: crate::clock::at_ms(f.created_ms),
         updated_at: crate::clock::at_ms(f.updated_ms),
     }))
+}
+
+/// Whether a same-city rider may be booked for `f`: not a pickup order, the customer within
+/// HQ's same-city radius of the node, and a rider platform serving the node.
+pub fn same_city_offered(tx: &mut dyn Tx, f: &FulfillmentRow, o: &OrderRow) -> Result<bool, StorageError> {
+    Ok(super::courier::coverage(tx)?.same_city.contains_key(&f.node_code) && within_same_city_radius(tx, f, o)?)
+}
+
+/// Whether the customer of `o` is within HQ's same-city radius of the node of `f` (and `f`
+/// is not a pickup order).
+pub fn within_same_city_radius(tx: &mut dyn Tx, f: &FulfillmentRow, o: &OrderRow) -> Result<bool, StorageError> {
+    if f.kind == FulfillmentKind::Pickup {
+        return Ok(false);
+    }
+    let Some((lat, lon)) = o.location_e6 else { return Ok(false) };
+    let Some(node) = super::catalogue::node(tx, &f.node_code)? else { return Ok(false) };
+    let customer = shared::node::GeoPoint { lat: lat as f64 / 1e6, lon: lon as f64 / 1e6 };
+    let radius_km = f64::from(super::settings::business_rules(tx)?.same_city_radius_km);
+    Ok(node.location.distance_km(&customer) <= radius_km)
 }
 
 /// Nodes that already rejected lines of this order, so rerouting avoids them.
@@ -424,4 +445,14 @@ pub fn rejecting_nodes(tx: &mut dyn Tx, order_id: Uuid) -> Result<Vec<String>, S
     .iter()
     .map(|r| r.text(0))
     .collect()
+}
+
+/// Marks the fulfillment order's goods as gone from the store's stock (`left`) or back on
+/// it; answers whether that changed anything (false: they had left, or were back, already).
+pub fn mark_goods_left(tx: &mut dyn Tx, id: Uuid, left: bool) -> Result<bool, StorageError> {
+    let (to, from) = if left { (1_i64, 0_i64) } else { (0, 1) };
+    Ok(tx.exec(
+        "UPDATE fulfillment_order SET goods_left = $2 WHERE id = $1 AND goods_left = $3",
+        params![id, to, from],
+    )? == 1)
 }

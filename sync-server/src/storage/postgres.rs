@@ -31,6 +31,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (4, include_str!("migrations/postgres/0004_approvals_passes_and_resolutions.sql")),
     (5, include_str!("migrations/postgres/0005_returns.sql")),
     (6, include_str!("migrations/postgres/0006_aisle.sql")),
+    (7, include_str!("migrations/postgres/0007_courier.sql")),
 ];
 
 struct Conn {

@@ -17,3 +17,15 @@ pub fn set(tx: &mut dyn Tx, name: &str, value: &str, now_ms: i64) -> Result<(), 
     )?;
     Ok(())
 }
+
+/// Name of the business rules setting.
+pub const BUSINESS_RULES: &str = "business_rules";
+
+/// The business rules in force: HQ's, or the defaults until HQ sets them (or if what is
+/// stored no longer passes the checks).
+pub fn business_rules(tx: &mut dyn Tx) -> Result<shared::rules::BusinessRules, StorageError> {
+    Ok(get(tx, BUSINESS_RULES)?
+        .and_then(|v| serde_json::from_str::<shared::rules::BusinessRules>(&v).ok())
+        .filter(|r| r.check().is_ok())
+        .unwrap_or_default())
+}

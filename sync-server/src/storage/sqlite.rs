@@ -24,6 +24,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (4, include_str!("migrations/sqlite/0004_approvals_passes_and_resolutions.sql")),
     (5, include_str!("migrations/sqlite/0005_returns.sql")),
     (6, include_str!("migrations/sqlite/0006_aisle.sql")),
+    (7, include_str!("migrations/sqlite/0007_courier.sql")),
 ];
 
 type WriteRequest = (Job, oneshot::Sender<Result<(), StorageError>>);

@@ -15,6 +15,7 @@ mod approvals_and_passes;
 mod bad_input;
 mod business_rules;
 mod cli;
+mod courier;
 mod events;
 mod framework_errors;
 mod ledger_props;

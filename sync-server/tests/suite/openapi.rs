@@ -11,7 +11,18 @@ use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Operations any caller may use without a token.
-const PUBLIC: &[&str] = &["/healthz", "/api/v1/openapi.json", "/api/v1/enroll"];
+const PUBLIC: &[&str] = &[
+    "/healthz",
+    "/api/v1/openapi.json",
+    "/api/v1/enroll",
+    "/api/v1/couriers/sf-express/route-push",
+    "/api/v1/couriers/{platform}/callback",
+];
+
+/// Courier platforms' callbacks: their refusals are in the platform's own answer shape.
+fn platform_shaped(path: &str) -> bool {
+    path.starts_with("/api/v1/couriers/")
+}
 
 const METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 
@@ -345,7 +356,7 @@ async fn document_is_openapi_3_1_and_documents_every_route() {
         assert!(responses.keys().any(|k| k.starts_with('2')), "{method} {path} documents no success");
         for (status, r) in responses {
             assert!(r["description"].is_string(), "{method} {path} {status} has no description");
-            if status.starts_with('4') || status.starts_with('5') {
+            if (status.starts_with('4') || status.starts_with('5')) && !platform_shaped(path) {
                 assert_eq!(
                     r["content"]["application/json"]["schema"],
                     json!({ "$ref": "#/components/schemas/Error" }),

@@ -36,6 +36,8 @@ pub const DEVICES: &str = "HQ: devices";
 pub const FOLLOW_UP: &str = "HQ: follow-ups";
 /// HQ settings: business rules as data.
 pub const SETTINGS: &str = "HQ: settings";
+/// Courier platforms' callbacks and HQ's view of bookings.
+pub const COURIERS: &str = "Couriers";
 
 /// The document's frame: everything that is not a route.
 #[derive(OpenApi)]
@@ -61,6 +63,7 @@ Every error is `{\"error\":{\"code\",\"message\"}}` with a stable code. Money is
         (name = DEVICES, description = "Called by HQ with the admin token: enrolment codes, the device list, revocation."),
         (name = FOLLOW_UP, description = "Called by HQ with the admin token: conflicts flagged by stores and customer notifications to send."),
         (name = SETTINGS, description = "Called by HQ with the admin token: the business rules (fees, limits, radius, pickup-code lockouts) the server and the stores' devices apply, with defaults and validated ranges."),
+        (name = COURIERS, description = "Called by the courier platforms (SF Express route pushes, Dada-shaped rider callbacks; a secret token in the URL, plus the platform's signature), answered in each platform's own shape; and by HQ with the admin token: a fulfillment order's bookings, callbacks and fees."),
     ),
     components(schemas(ApiErrorBody)),
     modifiers(&SecuritySchemes),
