@@ -69,6 +69,7 @@
 //! fails, and [`App::log_tail`] / [`SyncServer::log_tail`] for what the processes printed.
 
 pub mod app;
+pub mod couriers;
 mod error;
 mod process;
 pub mod screens;
@@ -76,6 +77,7 @@ pub mod server;
 pub mod webdriver;
 
 pub use app::{App, AppOptions};
+pub use couriers::CourierSim;
 pub use error::{Error, Result};
 pub use screens::{FormFactor, Viewport};
 pub use server::{

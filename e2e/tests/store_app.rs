@@ -14,6 +14,8 @@ use uuid::Uuid;
 
 #[path = "store_app/aisle.rs"]
 mod aisle;
+#[path = "store_app/courier.rs"]
+mod courier;
 #[path = "store_app/polish.rs"]
 mod polish;
 #[path = "store_app/returns.rs"]
@@ -131,6 +133,17 @@ async fn pick_pack_ready(
     })
     .await?;
     Ok(code)
+}
+
+/// Accepts the open order while HQ is reachable and waits until the acceptance reached HQ:
+/// the "waiting for sync" note then leaves the page, and the buttons below it move up, so a
+/// click aimed before that could land on the next button.
+async fn accept_online(app: &Session) -> e2e::Result<()> {
+    click(app, "#accept").await?;
+    app.wait_until("the acceptance to reach HQ", Duration::from_secs(30), || async {
+        Ok(app.find_all("#pending-note").await?.is_empty().then_some(()))
+    })
+    .await
 }
 
 /// Hands an order over: a wrong code first (refused, one try used), then the right one.
@@ -255,7 +268,7 @@ async fn scenario(
     click(app, ".order-card[data-order-no='TM-E2E-0001']").await?;
     screen_is(app, "order").await?;
     shoot(app, "04-order-detail").await?;
-    click(app, "#accept").await?;
+    accept_online(app).await?;
     click(app, "#start-pick").await?;
     screen_is(app, "pick").await?;
     shoot(app, "05-pick-start").await?;
@@ -294,7 +307,7 @@ async fn scenario(
     // Offline: the second order is made ready online, then HQ goes away; the hand-over
     // is verified on the device, queued, and reaches HQ exactly once when it is back.
     open_order(app, "TM-E2E-0002").await?;
-    click(app, "#accept").await?;
+    accept_online(app).await?;
     click(app, "#start-pick").await?;
     let code = pick_pack_ready(app, hq, &offline, barcodes, false).await?;
     hq.stop();

@@ -5,6 +5,7 @@
 pub mod clock;
 pub mod error;
 pub mod local;
+pub mod print;
 pub mod sync;
 pub mod token;
 

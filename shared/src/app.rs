@@ -5,6 +5,10 @@
 
 pub mod aisle;
 pub mod command;
+// --- courier ---
+pub mod courier;
+// --- print ---
+pub mod print;
 
 use crate::node::Node;
 use crate::order::FulfillmentOrder;
@@ -124,6 +128,9 @@ pub enum ErrorCode {
     Camera,
     /// Settings could not be saved.
     Settings,
+    // --- print ---
+    /// The thermal printer did not print (see [`crate::print::PrinterReason`]).
+    Printer,
     // Found by the UI itself.
     /// A scan on the enrollment screen that is no enrollment code.
     NotAnEnrollmentCode,
@@ -196,6 +203,33 @@ pub enum NotAllowedReason {
     InvalidQty,
     /// The chosen pickup store is not a store that offers pickup.
     InvalidPickupStore,
+    // --- courier ---
+    /// Parcels can be packed only once the order is picked, and until it leaves.
+    NotPacking,
+    /// The scanned item is picked for this order already in full: every unit is in a parcel.
+    AllPacked,
+    /// No such parcel.
+    ParcelNotFound,
+    /// The parcels do not hold exactly the picked units (see `shared::courier::ParcelProblem`).
+    ParcelsInvalid,
+    /// A same-city rider is not offered for this order.
+    SameCityNotOffered,
+    /// A booking is still under way: wait for it to end before asking again.
+    CourierAlreadyBooked,
+    /// The order is not waiting for a courier.
+    NotAwaitingCourier,
+    /// The rider's code has not reached the device yet.
+    NoRiderCode,
+    /// The code the rider showed is not this booking's.
+    RiderCodeMismatch,
+    /// The scanned waybill is not one of this booking's.
+    WaybillMismatch,
+    /// The booking has no waybill yet (HQ has not booked it).
+    NoWaybill,
+    /// The tracking number does not fit the carrier's format.
+    TrackingNoInvalid,
+    /// A tracking number for a booking HQ makes with a platform: hand it over instead.
+    NotManualBooking,
 }
 
 /// Why a pick scan was not counted (`reason` of [`ErrorCode::PickScan`], the tag of
@@ -235,6 +269,9 @@ pub enum ErrorReason {
     PickScan(PickScanReason),
     /// Of [`ErrorCode::Camera`].
     Camera(CameraReason),
+    // --- print ---
+    /// Of [`ErrorCode::Printer`].
+    Printer(crate::print::PrinterReason),
     /// One the UI has no text of its own for.
     Other(String),
 }
@@ -262,6 +299,9 @@ pub enum InputField {
     Address,
     /// The till's payment reference.
     PaymentRef,
+    // --- print ---
+    /// The thermal printer's address on the settings screen.
+    PrinterAddress,
     /// A field this UI does not know.
     #[serde(other)]
     Other,
@@ -402,6 +442,33 @@ pub enum InboxCode {
     /// An order taken away at once beyond this store's free stock: booked, other orders' units
     /// are now short.
     CarryOutShort,
+    // --- courier ---
+    /// A courier request without a delivery (method and parcels).
+    DeliveryRequired,
+    /// The parcels do not hold exactly the picked units.
+    ParcelsMismatch,
+    /// No parcel in the request.
+    ParcelsRequired,
+    /// A parcel's weight is missing or too heavy.
+    ParcelWeightInvalid,
+    /// A same-city rider for a customer outside HQ's radius.
+    SameCityNotOffered,
+    /// A courier or rider is still booked for the order.
+    CourierAlreadyBooked,
+    /// HQ booked a platform courier: the hand-typed tracking number was not taken.
+    CourierBookedByPlatform,
+    /// The booking id was used before for another request.
+    BookingIdReused,
+    /// A tracking number that does not fit its carrier's format.
+    TrackingNoInvalid,
+    /// A courier step on a pickup order.
+    NotACourierOrder,
+    /// The rider collected the parcels although HQ had cancelled the order.
+    CollectedAfterCancel,
+    /// HQ could not cancel the courier booking at the platform.
+    CourierCancelFailed,
+    /// HQ's courier worker gave up booking after repeated failures.
+    CourierTaskGaveUp,
 }
 
 impl InboxCode {

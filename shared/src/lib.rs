@@ -20,6 +20,7 @@ pub mod node;
 pub mod order;
 pub mod pick;
 pub mod pickup;
+pub mod print;
 pub mod promise;
 pub mod protocol;
 pub mod quantity;

@@ -35,6 +35,17 @@ pub enum ShellError {
         /// Details.
         message: String,
     },
+    // --- print ---
+    /// The thermal printer did not print.
+    #[error("{message}")]
+    Printer {
+        /// Why.
+        reason: shared::print::PrinterReason,
+        /// The printer's address as set (empty when none is).
+        address: String,
+        /// What to check, in English.
+        message: String,
+    },
 }
 
 /// What a command returns on failure.

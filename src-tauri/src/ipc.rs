@@ -3,7 +3,7 @@
 //! The names, arguments and answers are declared once in [`shared::app::command`], so a
 //! rename there or a handler of the wrong shape is a compile error, here or in the UI.
 
-use crate::commands::{self, aisle, camera, orders, returns, Cx};
+use crate::commands::{self, aisle, camera, courier, orders, print, returns, Cx};
 use crate::error::AppResult;
 use shared::app::command::{self as cmd, Command};
 use std::future::Future;
@@ -67,6 +67,22 @@ routes! {
     cmd::PlaceAisleOrder => aisle::aisle_place_order,
     cmd::ListPlacedOrders => aisle::aisle_placed_orders,
     cmd::RefreshPlacedOrder => aisle::aisle_refresh_placed_order,
+    // --- print ---
+    cmd::GetPrinter => print::printer_settings,
+    cmd::SetPrinter => print::set_printer,
+    cmd::PrintThermal => print::print_thermal,
+    // --- courier ---
+    cmd::GetPacking => courier::courier_packing,
+    cmd::PackScan => courier::courier_pack_scan,
+    cmd::PackPut => courier::courier_pack_put,
+    cmd::AddParcel => courier::courier_add_parcel,
+    cmd::RemoveParcel => courier::courier_remove_parcel,
+    cmd::SetParcelWeight => courier::courier_parcel_weight,
+    cmd::RequestCourier => courier::courier_request,
+    cmd::RecordManualCourier => courier::courier_manual,
+    cmd::GetCourier => courier::courier_booking,
+    cmd::HandOverToCourier => courier::courier_hand_over,
+    cmd::GetRiderArrivals => courier::courier_rider_arrivals,
 }
 
 /// The invoke handler for [`tauri::Builder::invoke_handler`].

@@ -13,11 +13,14 @@ use std::sync::{Arc, Mutex, MutexGuard};
 pub struct Settings {
     /// UI language: `zh-CN` (default) or `en`.
     pub language: String,
+    // --- print ---
+    /// The network thermal printer (none until set on the settings screen).
+    pub printer: shared::app::print::PrinterSettings,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { language: "zh-CN".into() }
+        Settings { language: "zh-CN".into(), printer: shared::app::print::PrinterSettings::default() }
     }
 }
 

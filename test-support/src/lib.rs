@@ -14,6 +14,8 @@
 //!   counts bytes;
 //! * fixtures — the tiny brand ([`fixture`]), a channel order body ([`order`]), a push
 //!   batch ([`batch`]), a return op ([`return_op`]);
+//! * [`printer::FakePrinter`] — a network thermal printer on a loopback port that decodes
+//!   the ESC/POS it receives into a transcript;
 //! * with the `device` feature, [`device::Device`]: a device engine in a directory of its
 //!   own, enrolled against a server.
 //!
@@ -42,6 +44,7 @@ mod database;
 pub mod device;
 mod fixtures;
 mod in_process;
+pub mod printer;
 mod process;
 mod proxy;
 

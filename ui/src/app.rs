@@ -16,6 +16,8 @@ pub fn App() -> impl IntoView {
     provide_context(ctx);
     scan::install_wedge_listener(ctx);
     scan::install_camera_listener(ctx);
+    // --- courier ---
+    screens::common::watch_rider_arrivals(ctx);
     leptos::task::spawn_local(async move {
         ipc::listen::<SyncStatus>(move |view| {
             let synced = view.last_sync_ms != ctx.sync.get_untracked().last_sync_ms;
@@ -60,6 +62,13 @@ pub fn App() -> impl IntoView {
                 Screen::Returns => view! { <screens::returns::ReturnsScreen/> }.into_any(),
                 Screen::ReturnReceipt(id) => view! { <screens::return_receipt::ReturnReceiptScreen id=id/> }.into_any(),
                 Screen::Exchange(id) => view! { <screens::return_receipt::ExchangeScreen id=id/> }.into_any(),
+                // --- courier ---
+                Screen::Parcels(id) => view! { <screens::parcels::ParcelsScreen id=id/> }.into_any(),
+                Screen::Ship(id) => view! { <screens::ship::ShipScreen id=id/> }.into_any(),
+                Screen::Booking(id) => view! { <screens::booking::BookingScreen id=id/> }.into_any(),
+                Screen::CourierHandover(id) => view! { <screens::courier_handover::CourierHandoverScreen id=id/> }.into_any(),
+                // --- print ---
+                Screen::Print(target) => view! { <screens::print::PrintScreen target=target/> }.into_any(),
             }}
             <ToastLine/>
         </div>
@@ -86,5 +95,12 @@ pub fn screen_id(s: &Screen) -> &'static str {
         Screen::Returns => "returns",
         Screen::ReturnReceipt(_) => "return-receipt",
         Screen::Exchange(_) => "exchange",
+        // --- courier ---
+        Screen::Parcels(_) => "parcels",
+        Screen::Ship(_) => "ship",
+        Screen::Booking(_) => "booking",
+        Screen::CourierHandover(_) => "courier-handover",
+        // --- print ---
+        Screen::Print(_) => "print",
     }
 }

@@ -250,7 +250,6 @@ catalogue! {
     ReturnOrderedAt => "下单", "ordered";
     ReturnPaid => "实付", "paid";
     ReturnPhoneAndName => "手机尾号 4 位 + 姓名", "Phone's last 4 digits + name";
-    ReturnPrint => "打印退货单", "Print the receipt";
     ReturnReasonLabel => "退货原因", "Reason";
     ReturnReceipt => "退货单", "Return receipt";
     ReturnRefund => "退款", "Refund";
@@ -318,6 +317,94 @@ catalogue! {
     AisleUnrouted => "未能分配的件数", "Units not placed";
     PlacedOrdersEmpty => "本机还没有代订订单", "No orders placed on this device yet";
     PlacedOrdersTitle => "代订订单", "Placed orders";
+    // --- courier ---
+    AddParcel => "添加包裹", "Add a parcel";
+    AllInParcels => "全部商品已装箱", "Every picked unit is in a parcel";
+    AskAgain => "重新呼叫", "Ask again";
+    BookingAtHq => "总部正在向配送平台下单…", "HQ is booking it with the platform…";
+    BookingDone => "包裹已离店，配送进度见订单", "The parcels have left the store";
+    BookingQueued => "已排队——本机同步后由总部下单", "Queued — HQ books it when this device syncs";
+    BookingTitle => "配送进度", "Delivery";
+    CallRider => "拨打电话", "Call";
+    ChangePacking => "修改装箱", "Change the packing";
+    CheckAndHandToCourier => "核验并交货", "Check and hand over";
+    ChooseCarrier => "选择快递公司", "Choose the carrier";
+    ConfirmParcels => "装箱完成，选择配送方式", "Packed: choose how it leaves";
+    CourierDistance => "距离", "Distance";
+    CourierEtaDelivery => "预计送达", "Expected delivery";
+    CourierEtaStore => "预计到店", "Expected at the store";
+    CourierFee => "配送费", "Fee";
+    CourierHandoverTitle => "交给骑手/快递员", "Hand over to the courier";
+    CourierPlatform => "配送平台", "Platform";
+    CourierRequested => "已提交配送请求", "Courier requested";
+    CourierTip => "小费", "Tip";
+    Grams => "克", "g";
+    HandToCourier => "交给骑手/快递员", "Hand over to the courier";
+    HandedToCourier => "已交货，订单已发出", "Handed over: the order has left the store";
+    LabelScanHint => "用扫码枪或摄像头扫描任一包裹面单上的运单条码，或手动输入。", "Scan the waybill barcode on any parcel's label with a scanner or the camera, or type it.";
+    Labels => "面单", "Labels";
+    MethodExpress => "快递", "Express";
+    MethodExpressHint => "总部向顺丰下单，本店打印面单贴在包裹上，交给上门的快递员。", "HQ books an SF waybill; print the labels, stick them on the parcels and hand them to the courier.";
+    MethodManual => "自行联系快递", "Carrier booked by hand";
+    MethodManualHint => "已自行联系快递：选择快递公司并录入运单号，包裹即视为发出。", "You booked a carrier yourself: choose it and enter its tracking number; the parcels count as sent.";
+    MethodSameCity => "同城骑手", "Same-city rider";
+    MethodSameCityHint => "总部向同城配送平台派单，骑手到店取货，骑手取消时自动重新派单。", "HQ dispatches a rider from the same-city platforms; the rider collects here, and HQ re-dispatches if a rider cancels.";
+    NoCourierYet => "尚未呼叫快递或骑手", "No courier asked for yet";
+    NotAwaitingCourierYet => "骑手或快递尚未接单，暂时不能交货", "No courier is coming yet: the parcels cannot be handed over now";
+    PackIntoParcels => "打包装箱", "Pack into parcels";
+    PlatformOrderNo => "平台单号", "Platform order no.";
+    Parcel => "包裹", "Parcel";
+    ParcelCurrent => "当前", "current";
+    ParcelEmpty => "空包裹：扫描要装入的商品", "Empty: scan what goes in";
+    ParcelScanHint => "扫描商品条码装入当前包裹，或点 + / − 调整件数。", "Scan each item into the current parcel, or tap + / −.";
+    ParcelWeight => "重量（克，电子秤读数）", "Weight (g, from the scale)";
+    ParcelWeightSave => "保存重量", "Save weight";
+    Parcels => "个包裹", "parcels";
+    ParcelsTitle => "打包装箱", "Pack into parcels";
+    RecordAndSend => "录入运单并发出", "Record and send";
+    RemoveParcel => "删除", "Remove";
+    RequestExpress => "呼叫快递（总部下单）", "Book express (HQ books it)";
+    RequestRider => "呼叫骑手", "Call a rider";
+    Rider => "骑手", "Rider";
+    RiderArrivedBanner => "骑手已到店：请核对取货码后交货", "The rider is at the store: check their code and hand over";
+    RiderCode => "骑手取货码", "Rider's pickup code";
+    RiderCodeHint => "请骑手出示其 App 上本单的取货码，核对一致后再交货。", "Ask the rider for this order's pickup code in their app; hand over only when it matches.";
+    RiderCodePlaceholder => "输入骑手出示的取货码", "Type the code the rider shows";
+    RidersWaiting => "骑手已到店", "Riders at the store";
+    SameCityNotOffered => "顾客不在同城配送范围内，或本店未开通同城配送：请使用快递。", "The customer is outside the same-city radius, or no rider platform serves this store: send it by express.";
+    ServicePriority => "特快", "Priority";
+    ServiceStandard => "标快", "Standard";
+    ShipOfflineHint => "离线也可呼叫：请求先保存在本机，同步后由总部下单。", "Works offline: the request is kept here and HQ books it when the device syncs.";
+    ShipTitle => "选择配送方式", "How it leaves";
+    ToPack => "待装箱", "to pack";
+    TrackingNoPlaceholder => "扫描或输入运单号", "Scan or type the tracking number";
+    ViewBooking => "查看配送", "View delivery";
+    WaybillPlaceholder => "扫描或输入面单运单号", "Scan or type the label's waybill number";
+    Waybills => "运单号", "Waybills";
+    // --- print ---
+    PrintTitle => "打印", "Print";
+    PrintSystem => "打印 / Print", "Print";
+    PrintThermal => "热敏打印 / Thermal print", "Thermal print";
+    PrintThermalSending => "正在发送到打印机…", "Sending to the printer…";
+    PrintThermalDone => "已发送到打印机", "Sent to the printer";
+    PrintLabel => "打印面单", "Print label";
+    PrintPackingSlip => "打印装箱单", "Print packing slip";
+    PrintPickupReceipt => "打印自提凭证", "Print pickup receipt";
+    PrintReturnReceipt => "打印退货凭证", "Print return receipt";
+    PrintNoLabel => "还没有面单：快递尚未下单。总部下单后面单会同步到本机，请先呼叫快递并同步。", "No label yet: the courier has not been booked. HQ sends the label once it booked the waybill: request a courier and sync.";
+    PrintNoSuchParcel => "此订单没有这个包裹的面单", "This order has no label for that parcel";
+    PrintNoPrinter => "未设置热敏打印机：可用“打印”走系统打印，或在设置中填写打印机地址。", "No thermal printer is set: use Print for the system dialog, or enter the printer's address in settings.";
+    PrintOpenSettings => "去设置", "Open settings";
+    PrinterTitle => "热敏打印机", "Thermal printer";
+    PrinterAddress => "打印机地址（主机:端口）", "Printer address (host:port)";
+    PrinterAddressHint => "网络打印机的 IP 或名称，端口默认 9100；留空表示不使用热敏打印机。", "The network printer's IP or name; the port defaults to 9100. Leave empty for no thermal printer.";
+    PrinterPaper => "纸宽", "Paper width";
+    Paper58 => "58 毫米小票", "58 mm receipt";
+    Paper80 => "80 毫米小票", "80 mm receipt";
+    Paper100 => "100 毫米面单", "100 mm label";
+    PrinterSave => "保存打印机", "Save printer";
+    PrinterSaved => "打印机设置已保存", "Printer saved";
+    PrinterNone => "未设置", "Not set";
 }
 
 /// An order state's name.
@@ -454,6 +541,52 @@ pub fn inbox_code_text(lang: Lang, code: &str) -> String {
             "同一单据以不同内容重复提交，总部将核对",
             "The same record was sent again with other content; HQ will check",
         ),
+        // --- courier ---
+        C::DeliveryRequired => lang
+            .pick("呼叫快递时请选择配送方式并完成装箱", "Choose how it ships and pack it before requesting a courier"),
+        C::ParcelsMismatch | C::ParcelsRequired => lang.pick(
+            "包裹内商品与拣货数量不符，请重新装箱后再呼叫",
+            "The parcels do not hold the picked units: pack again, then request the courier",
+        ),
+        C::ParcelWeightInvalid => lang.pick(
+            "包裹重量无效，请按秤上读数填写",
+            "A parcel weight is missing or too heavy: enter the scale's reading",
+        ),
+        C::SameCityNotOffered => lang.pick(
+            "顾客不在同城配送范围内，请改用快递",
+            "The customer is outside the same-city radius: send it by express",
+        ),
+        C::CourierAlreadyBooked => lang.pick(
+            "该订单已有进行中的配送，请等待结果或联系总部取消",
+            "A courier is still booked for this order: wait for it, or ask HQ to cancel it",
+        ),
+        C::CourierBookedByPlatform => lang.pick(
+            "总部已为该订单下单平台快递，请把包裹交给该快递员，无需录入运单号",
+            "HQ booked a platform courier for this order: hand the parcels to that courier, no tracking number needed",
+        ),
+        C::BookingIdReused => lang.pick(
+            "同一配送请求以不同内容重复提交，总部将核对",
+            "The same courier request was sent again with other content; HQ will check",
+        ),
+        C::TrackingNoInvalid => lang.pick(
+            "运单号格式与所选快递公司不符，请核对后重新录入",
+            "The tracking number does not fit the chosen carrier: check it and enter it again",
+        ),
+        C::NotACourierOrder => {
+            lang.pick("自提订单不能交给快递，总部将核对", "A pickup order cannot go with a courier; HQ will check")
+        }
+        C::CollectedAfterCancel => lang.pick(
+            "订单已取消但骑手/快递已取走包裹，总部将跟进",
+            "The order was cancelled but the courier took the parcels; HQ follows up",
+        ),
+        C::CourierCancelFailed => lang.pick(
+            "总部未能在平台取消配送，正在跟进",
+            "HQ could not cancel the booking at the platform and is following up",
+        ),
+        C::CourierTaskGaveUp => lang.pick(
+            "总部多次下单失败，请重新呼叫或改用其他方式",
+            "HQ could not book the courier after several tries: ask again or choose another way",
+        ),
     };
     text.to_string()
 }
@@ -523,7 +656,8 @@ pub fn promise_texts(lang: Lang, p: &shared::promise::Promise) -> Vec<String> {
             waited,
             match p.kind {
                 Kind::Pickup => lang.pick("已备妥，等顾客取货", "ready, waiting for the customer"),
-                Kind::Ship | Kind::SameCity => lang.pick("已打包，等快递揽收", "packed, waiting for the courier"),
+                Kind::Ship => lang.pick("已打包，等快递揽收", "packed, waiting for the courier"),
+                Kind::SameCity => lang.pick("已打包，等骑手取货", "packed, waiting for the rider"),
             }
             .to_string(),
         ],
@@ -678,6 +812,8 @@ pub fn error_text(lang: Lang, e: &ErrorView) -> String {
             Lang::En => format!("No style matches \u{201c}{}\u{201d}", e.message),
         },
         C::Settings => lang.pick("设置未能保存", "Settings could not be saved").into(),
+        // --- print ---
+        C::Printer => printer_text(lang, e),
         C::Internal | C::Unknown => something_went_wrong(lang, e),
     }
 }
@@ -747,6 +883,49 @@ fn not_allowed_text(lang: Lang, e: &ErrorView) -> String {
         R::InvalidPickupStore => {
             lang.pick("所选门店不提供自提，请另选门店", "That store offers no pickup: choose another")
         }
+        // --- courier ---
+        R::NotPacking => lang.pick(
+            "此订单现在不能装箱：拣货后、交货前才能装箱",
+            "This order cannot be packed now: parcels are packed after picking and before they leave",
+        ),
+        R::AllPacked => {
+            lang.pick("此商品拣到的件数已全部装箱", "Every picked unit of this item is in a parcel already")
+        }
+        R::ParcelNotFound => lang.pick("没有这个包裹", "There is no such parcel"),
+        R::ParcelsInvalid => lang.pick(
+            "包裹与拣货不符：每件拣到的商品都要装进一个包裹，每个包裹都要称重",
+            "The parcels do not match the pick: every picked unit goes into one parcel, and every parcel is weighed",
+        ),
+        R::SameCityNotOffered => t(lang, K::SameCityNotOffered),
+        R::CourierAlreadyBooked => lang.pick(
+            "此订单的配送还在进行中，结束后才能重新呼叫",
+            "This order's booking is still under way: ask again once it has ended",
+        ),
+        R::NotAwaitingCourier => lang.pick("此订单不在待揽收状态", "This order is not waiting for a courier"),
+        R::NoRiderCode => lang.pick(
+            "骑手取货码尚未同步到本机：请稍候同步，或扫描面单",
+            "The rider's code has not reached this device yet: sync, or scan the label",
+        ),
+        R::RiderCodeMismatch => lang.pick(
+            "取货码不符：请确认骑手 App 显示的是本单，不要交货",
+            "The code does not match: check the rider's app shows this order, and do not hand over",
+        ),
+        R::WaybillMismatch => lang.pick(
+            "此运单号不属于本订单：请扫描本单包裹上的面单",
+            "That waybill is not this order's: scan the label on this order's parcels",
+        ),
+        R::NoWaybill => lang.pick(
+            "总部尚未下单，还没有面单：请等待同步",
+            "HQ has not booked the waybill yet: wait for the label to sync",
+        ),
+        R::TrackingNoInvalid => lang.pick(
+            "运单号格式与所选快递公司不符，请核对",
+            "The tracking number does not fit the chosen carrier's format: check it",
+        ),
+        R::NotManualBooking => lang.pick(
+            "此订单由总部向平台下单：请在交货时扫描面单或核对骑手取货码",
+            "HQ books this order with a platform: hand it over by scanning the label or checking the rider's code",
+        ),
     }
     .into()
 }
@@ -815,6 +994,13 @@ fn invalid_input_text(lang: Lang, e: &ErrorView) -> String {
                 "Enter the till's payment reference (at most 64 characters)",
             )
             .into(),
+        // --- print ---
+        InputField::PrinterAddress => lang
+            .pick(
+                "打印机地址格式为 主机:端口，例如 192.168.1.50:9100（端口默认 9100）",
+                "Enter the printer as host:port, e.g. 192.168.1.50:9100 (the port defaults to 9100)",
+            )
+            .into(),
         InputField::Language | InputField::Other => typed(),
     }
 }
@@ -875,6 +1061,214 @@ pub fn aisle_delivery_text(lang: Lang, d: &shared::app::aisle::AisleDelivery) ->
         (D::PickupElsewhere { store_code }, Lang::Zh) => format!("到 {store_code} 自提"),
         (D::PickupElsewhere { store_code }, Lang::En) => format!("Pick up at {store_code}"),
         (D::PickupHere, _) => lang.pick("稍后到本店自提", "Pick up here later").into(),
+    }
+}
+
+// --- courier ---
+
+/// A booking status's name; an express booking that is booked waits for the courier, not
+/// for a rider.
+pub fn booking_status_text(
+    lang: Lang,
+    s: shared::courier::BookingStatus,
+    m: shared::courier::CourierMethod,
+) -> &'static str {
+    use shared::courier::{BookingStatus as B, CourierMethod as M};
+    match (s, m) {
+        (B::Dispatching, M::Express) => lang.pick("已下单，待揽收", "Booked, awaiting pickup"),
+        _ => booking_status_label(lang, s),
+    }
+}
+
+/// A booking status's name.
+pub fn booking_status_label(lang: Lang, s: shared::courier::BookingStatus) -> &'static str {
+    use shared::courier::BookingStatus as B;
+    match s {
+        B::Queued => lang.pick("排队中", "Queued"),
+        B::Dispatching => lang.pick("派单中", "Dispatching"),
+        B::Accepted => lang.pick("骑手已接单", "Rider on the way"),
+        B::Arrived => lang.pick("骑手已到店", "Rider at the store"),
+        B::Collected => lang.pick("已揽收", "Collected"),
+        B::InTransit => lang.pick("运输中", "In transit"),
+        B::Delivered => lang.pick("已送达", "Delivered"),
+        B::Returning => lang.pick("退回中", "Coming back"),
+        B::Returned => lang.pick("已退回门店", "Back at the store"),
+        B::Cancelled => lang.pick("已取消", "Cancelled"),
+        B::Expired => lang.pick("无人接单", "No rider took it"),
+        B::Failed => lang.pick("下单失败", "Booking failed"),
+    }
+}
+
+/// How the parcels leave.
+pub fn method_label(lang: Lang, m: shared::courier::CourierMethod) -> &'static str {
+    use shared::courier::CourierMethod as M;
+    match m {
+        M::Express => t(lang, K::MethodExpress),
+        M::SameCity => t(lang, K::MethodSameCity),
+        M::Manual => t(lang, K::MethodManual),
+    }
+}
+
+/// An express service level (标快 / 特快).
+pub fn service_label(lang: Lang, s: shared::courier::ExpressService) -> &'static str {
+    match s {
+        shared::courier::ExpressService::Standard => t(lang, K::ServiceStandard),
+        shared::courier::ExpressService::Priority => t(lang, K::ServicePriority),
+    }
+}
+
+/// A carrier's name: as printed in China, or in English.
+pub fn carrier_label(lang: Lang, c: shared::courier::KnownCarrier) -> &'static str {
+    use shared::courier::KnownCarrier as C;
+    let en = match c {
+        C::SfExpress => "SF Express",
+        C::Jd => "JD Logistics",
+        C::Zto => "ZTO Express",
+        C::Yto => "YTO Express",
+        C::Sto => "STO Express",
+        C::Yunda => "Yunda Express",
+        C::Ems => "EMS (China Post)",
+        C::JtExpress => "J&T Express",
+    };
+    lang.pick(c.name_zh(), en)
+}
+
+/// The platform that took a booking, by its code (a rider platform's, or a carrier's).
+pub fn platform_label(lang: Lang, code: &str) -> String {
+    if let Some(c) = shared::courier::KnownCarrier::parse(code) {
+        return carrier_label(lang, c).to_string();
+    }
+    match code {
+        "dada" => lang.pick("达达秒送", "Dada").into(),
+        "shansong" => lang.pick("闪送", "ShanSong").into(),
+        "meituan" => lang.pick("美团配送", "Meituan delivery").into(),
+        "fengniao" => lang.pick("蜂鸟即配", "Fengniao").into(),
+        other => other.to_string(),
+    }
+}
+
+/// What went wrong with a booking, and the next step, for the booking screen.
+pub fn booking_problem_text(lang: Lang, p: shared::courier::BookingProblem) -> (&'static str, &'static str) {
+    use shared::courier::BookingProblem as P;
+    match p {
+        P::RiderCancelled => (
+            lang.pick("骑手取消了订单", "The rider cancelled"),
+            lang.pick("正在重新派单…无需操作", "Re-dispatching… nothing to do"),
+        ),
+        P::NoRiderYet => (
+            lang.pick("暂时无人接单", "No rider yet"),
+            lang.pick("正在加小费重新派单…", "Raising the tip and re-dispatching…"),
+        ),
+        P::NoRiderFound => (
+            lang.pick("多次派单仍无人接单", "No rider found after every attempt"),
+            lang.pick("请重新呼叫，或改发快递", "Ask again, or send it by express"),
+        ),
+        P::CreateFailed => (
+            lang.pick("配送平台拒绝下单", "The platform refused the booking"),
+            lang.pick("请核对后重新呼叫", "Check what it says and ask again"),
+        ),
+        P::ReturningToStore => (
+            lang.pick("配送失败，包裹正在退回门店", "The delivery failed: the parcel is coming back"),
+            lang.pick("包裹回店后可重新呼叫，或等待总部处理", "Once it is back, ask again or wait for HQ"),
+        ),
+        P::ReturnedToStore => (
+            lang.pick("包裹已退回门店", "The parcel is back at the store"),
+            lang.pick(
+                "请重新呼叫，或等待总部处理（可能取消订单）",
+                "Ask again, or wait for HQ (it may cancel the order)",
+            ),
+        ),
+        P::NotConfigured => (
+            lang.pick("总部未为本店开通此配送方式", "HQ has not set this delivery up for this store"),
+            lang.pick("请改用其他方式，或自行联系快递", "Choose another way, or book a carrier by hand"),
+        ),
+    }
+}
+
+/// Why the parcels do not match the pick ([`shared::courier::ParcelProblem`], by its code
+/// and details).
+pub fn parcel_problem_text(lang: Lang, p: &shared::courier::ParcelProblem) -> String {
+    use shared::courier::ParcelProblem as P;
+    match (p, lang) {
+        (P::NoParcels, _) => lang.pick("请至少装一个包裹", "Pack the order into at least one parcel").into(),
+        (P::TooManyParcels, Lang::Zh) => format!("一个订单最多 {} 个包裹", shared::courier::MAX_PARCELS),
+        (P::TooManyParcels, Lang::En) => {
+            format!("An order may be packed into at most {} parcels", shared::courier::MAX_PARCELS)
+        }
+        (P::EmptyParcel { parcel_no }, Lang::Zh) => format!("包裹 {parcel_no} 是空的：扫描要装入的商品，或删除它"),
+        (P::EmptyParcel { parcel_no }, Lang::En) => {
+            format!("Parcel {parcel_no} is empty: scan what goes in, or remove it")
+        }
+        (P::Weight { parcel_no, .. }, Lang::Zh) => {
+            format!("请为包裹 {parcel_no} 称重（1 至 {} 克）", shared::courier::MAX_PARCEL_WEIGHT_G)
+        }
+        (P::Weight { parcel_no, .. }, Lang::En) => {
+            format!("Weigh parcel {parcel_no} (1 to {} g)", shared::courier::MAX_PARCEL_WEIGHT_G)
+        }
+        (P::UnknownLine { parcel_no, line_no }, Lang::Zh) => {
+            format!("包裹 {parcel_no} 中的第 {line_no} 行不在此订单中")
+        }
+        (P::UnknownLine { parcel_no, line_no }, Lang::En) => {
+            format!("Parcel {parcel_no} holds line {line_no}, which this order does not have")
+        }
+        (P::Mismatch { line_no, picked, packed }, Lang::Zh) => {
+            format!("第 {line_no} 行拣了 {picked} 件，已装箱 {packed} 件：每件都要装进一个包裹")
+        }
+        (P::Mismatch { line_no, picked, packed }, Lang::En) => {
+            format!("Line {line_no}: {picked} picked, {packed} in parcels; every unit goes into exactly one parcel")
+        }
+    }
+}
+
+/// The toast when a rider arrives at the store.
+pub fn rider_arrived_text(lang: Lang, order_no: &str, rider: &str) -> String {
+    match lang {
+        Lang::Zh => format!("骑手{rider}已到店，取订单 {order_no}：请核对取货码后交货"),
+        Lang::En => format!("Rider {rider} is at the store for {order_no}: check their code and hand over"),
+    }
+}
+
+// --- print ---
+
+/// Why the thermal printer did not print, and what to do.
+fn printer_text(lang: Lang, e: &ErrorView) -> String {
+    use shared::print::PrinterReason as P;
+    let Some(ErrorReason::Printer(reason)) = e.reason else {
+        return match lang {
+            Lang::Zh => format!("打印失败：{}", e.message),
+            Lang::En => format!("Printing failed: {}", e.message),
+        };
+    };
+    match reason {
+        P::PrinterNotConfigured => t(lang, K::PrintNoPrinter).into(),
+        P::PrinterUnreachable => lang
+            .pick(
+                "找不到打印机：请检查设置中的地址，并确认本机与打印机在同一网络。",
+                "The printer cannot be reached: check its address in settings and that this device is on its network.",
+            )
+            .into(),
+        P::PrinterRefused => lang
+            .pick(
+                "打印机拒绝连接：请确认打印机已开机，且已开启 9100 端口（RAW）打印。",
+                "The printer refused the connection: check that it is on and that raw printing (port 9100) is enabled.",
+            )
+            .into(),
+        P::PrinterTimedOut => lang
+            .pick(
+                "打印机没有响应：请确认打印机已开机并已联网，然后重试。",
+                "The printer did not answer: check that it is on and connected, then try again.",
+            )
+            .into(),
+        P::PrinterConnectionLost => lang
+            .pick(
+                "打印中断：请检查打印机的纸张和机盖，然后重新打印。",
+                "Printing was interrupted: check the printer's paper and cover, then print again.",
+            )
+            .into(),
+        P::Unprintable => match lang {
+            Lang::Zh => format!("此单据无法打印：{}", e.message),
+            Lang::En => format!("This document cannot be printed: {}", e.message),
+        },
     }
 }
 
@@ -994,5 +1388,40 @@ mod tests {
         for code in ["unknown_order", "duplicate_return", "more_than_returnable", "return_window_closed"] {
             assert!(shared::app::InboxCode::parse(code).is_some(), "{code} has its own text");
         }
+    }
+
+    // --- courier ---
+    #[test]
+    fn courier_texts_exist_for_every_status_problem_and_parcel_problem() {
+        use shared::courier::{BookingProblem, BookingStatus, KnownCarrier, ParcelProblem};
+        for s in BookingStatus::all() {
+            assert_ne!(booking_status_label(Lang::Zh, *s), booking_status_label(Lang::En, *s));
+        }
+        for code in [
+            "rider_cancelled",
+            "no_rider_yet",
+            "no_rider_found",
+            "create_failed",
+            "returning_to_store",
+            "returned_to_store",
+            "not_configured",
+        ] {
+            let p = BookingProblem::parse(code).expect(code);
+            assert_ne!(booking_problem_text(Lang::Zh, p), booking_problem_text(Lang::En, p));
+        }
+        assert_eq!(booking_problem_text(Lang::Zh, BookingProblem::RiderCancelled).1, "正在重新派单…无需操作");
+        let mismatch = ParcelProblem::Mismatch { line_no: 2, picked: 3, packed: 1 };
+        assert_eq!(parcel_problem_text(Lang::Zh, &mismatch), "第 2 行拣了 3 件，已装箱 1 件：每件都要装进一个包裹");
+        assert!(
+            parcel_problem_text(Lang::En, &ParcelProblem::Weight { parcel_no: 2, weight_g: 0 }).contains("parcel 2")
+        );
+        assert_eq!(platform_label(Lang::Zh, "sf_express"), "顺丰速运");
+        assert_eq!(carrier_label(Lang::En, KnownCarrier::Zto), "ZTO Express");
+        let refusal = ErrorView {
+            error: ErrorCode::NotAllowed,
+            reason: Some(ErrorReason::NotAllowed(NotAllowedReason::RiderCodeMismatch)),
+            ..Default::default()
+        };
+        assert!(error_text(Lang::Zh, &refusal).starts_with("取货码不符"));
     }
 }

@@ -108,6 +108,18 @@ pub enum Screen {
     Aisle,
     /// The endless-aisle orders this device placed.
     PlacedOrders,
+    // --- courier ---
+    /// Packing a courier order into parcels.
+    Parcels(Uuid),
+    /// Choosing how a packed order leaves: express, same-city rider or a carrier by hand.
+    Ship(Uuid),
+    /// The courier booking, live.
+    Booking(Uuid),
+    /// Handing the parcels to the rider or courier.
+    CourierHandover(Uuid),
+    // --- print ---
+    /// A label, packing slip or receipt, ready to print.
+    Print(shared::print::PrintTarget),
 }
 
 /// A transient message.

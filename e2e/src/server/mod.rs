@@ -63,12 +63,15 @@ pub struct ServerOptions {
     pub binary: Option<PathBuf>,
     /// Bound on the server answering `/healthz` after a (re)start.
     pub startup_timeout: Duration,
+    /// The courier file (TOML) the server reads (`COURIERS_FILE`), e.g. a
+    /// [`crate::CourierSim::server_config`]; no couriers when `None`.
+    pub couriers: Option<String>,
 }
 
 impl ServerOptions {
     /// Defaults for `seed`.
     pub fn new(seed: Seed) -> ServerOptions {
-        ServerOptions { seed, port: None, binary: None, startup_timeout: Duration::from_secs(30) }
+        ServerOptions { seed, port: None, binary: None, startup_timeout: Duration::from_secs(30), couriers: None }
     }
 }
 
@@ -101,6 +104,11 @@ impl SyncServer {
             .timeout(Duration::from_secs(60))
             .build()
             .map_err(|source| Error::Transport { command: "build HTTP client".into(), url: String::new(), source })?;
+        if let Some(couriers) = &opts.couriers {
+            // The e2e-sync-server binary reads `couriers.toml` beside its database.
+            let path = dir.path().join(COURIERS_FILE_NAME);
+            std::fs::write(&path, couriers).map_err(|source| Error::Io { action: "cannot write", path, source })?;
+        }
         let database = format!("sqlite://{}", dir.path().join("hq.sqlite").display());
         let process = HqProcess::try_start(HqOptions {
             port: opts.port,
@@ -187,6 +195,9 @@ impl SyncServer {
         Ok(self.process.try_restart().await?)
     }
 }
+
+/// The courier file's name beside the server's database (see the `e2e-sync-server` binary).
+pub const COURIERS_FILE_NAME: &str = "couriers.toml";
 
 /// The `e2e-sync-server` binary: `$E2E_SYNC_SERVER_BIN`, else beside the test binary.
 fn server_binary() -> Result<PathBuf> {

@@ -8,6 +8,162 @@ use shared::order::FulfillmentOrder;
 use shared::protocol::{Op, StockRecord};
 use shared::stock::Quality;
 
+/// What asking for a courier and handing over to one do to an order (and the device-side
+/// checks of both), beside the state machine's step.
+pub mod courier {
+    use crate::error::{ReplicaError, Result};
+    use shared::app::courier::may_ask_again;
+    use shared::courier::{
+        check_parcels, BookingStatus, CourierBooking, CourierCheck, CourierMethod, DeliveryRequest, KnownCarrier,
+        Parcel,
+    };
+    use shared::fulfillment::{FulfillmentEvent, FulfillmentState};
+    use shared::order::FulfillmentOrder;
+
+    /// Units picked per line: `(line_no, picked)`, as [`check_parcels`] takes them.
+    pub fn picked(fo: &FulfillmentOrder) -> Vec<(u32, i64)> {
+        fo.lines.iter().map(|l| (l.line_no, l.picked_qty.unwrap_or(l.qty))).collect()
+    }
+
+    pub(crate) fn not_awaiting(fo: &FulfillmentOrder) -> ReplicaError {
+        ReplicaError::not_allowed(
+            "not_awaiting_courier",
+            format!("order {} is {}, not waiting for a courier", fo.channel_order_id, fo.state.as_str()),
+        )
+    }
+
+    /// A booking still under way blocks a new request ([`may_ask_again`]).
+    pub(crate) fn check_no_open_booking(fo: &FulfillmentOrder) -> Result<()> {
+        match fo.courier.as_ref().filter(|b| !may_ask_again(b)) {
+            Some(b) => Err(ReplicaError::not_allowed(
+                "courier_already_booked",
+                format!("booking {} is still {}: wait for it to end before asking again", b.id, b.status.as_str()),
+            )),
+            None => Ok(()),
+        }
+    }
+
+    /// Checks a request against the order and records it as a queued booking (HQ books it
+    /// when the op arrives; the pull then brings HQ's booking under the same id).
+    pub(crate) fn request(fo: &mut FulfillmentOrder, d: &DeliveryRequest) -> Result<()> {
+        check_no_open_booking(fo)?;
+        if d.method == CourierMethod::SameCity && !fo.same_city_offered {
+            return Err(ReplicaError::not_allowed(
+                "same_city_not_offered",
+                "HQ offers no same-city rider for this order: send it by express",
+            ));
+        }
+        check_parcels(&picked(fo), &d.parcels)
+            .map_err(|p| ReplicaError::not_allowed("parcels_invalid", format!("{} ({})", p, p.code())))?;
+        super::step(fo, FulfillmentEvent::RequestCourier)?;
+        let attempt = fo.courier.as_ref().map_or(1, |b| b.attempt.saturating_add(1));
+        fo.courier = Some(CourierBooking {
+            id: d.booking_id,
+            fulfillment_order_id: fo.id,
+            method: d.method,
+            service: d.service,
+            platform: String::new(),
+            attempt,
+            platform_order_no: None,
+            status: BookingStatus::Queued,
+            problem: None,
+            problem_detail: None,
+            fee: shared::Fen(0),
+            tip: shared::Fen(0),
+            penalty: shared::Fen(0),
+            distance_m: None,
+            rider: None,
+            rider_code: None,
+            eta: None,
+            parcels: d
+                .parcels
+                .iter()
+                .enumerate()
+                .map(|(i, p)| Parcel {
+                    parcel_no: i as u32 + 1,
+                    weight_g: p.weight_g,
+                    lines: p.lines.clone(),
+                    waybill_no: None,
+                })
+                .collect(),
+            labels: Vec::new(),
+            updated_at: fo.updated_at,
+        });
+        Ok(())
+    }
+
+    /// A tracking number is recorded for a carrier booked by hand only, in its carrier's
+    /// format when the carrier is a known one.
+    pub(crate) fn check_manual_tracking(fo: &FulfillmentOrder, carrier: &str, tracking_no: &str) -> Result<()> {
+        if let Some(b) = fo.courier.as_ref().filter(|b| b.method != CourierMethod::Manual) {
+            return Err(ReplicaError::not_allowed(
+                "not_manual_booking",
+                format!("HQ books this order's {} courier: hand the parcels over instead", b.method.as_str()),
+            ));
+        }
+        if let Some(known) = KnownCarrier::parse(carrier) {
+            known
+                .check_tracking_no(tracking_no)
+                .map_err(|e| ReplicaError::not_allowed("tracking_no_invalid", e.to_string()))?;
+        }
+        Ok(())
+    }
+
+    /// The waybill numbers of a booking (its parcels' and its labels').
+    pub fn waybills(b: &CourierBooking) -> Vec<String> {
+        let mut out: Vec<String> = b
+            .parcels
+            .iter()
+            .filter_map(|p| p.waybill_no.clone())
+            .chain(b.labels.iter().flat_map(|l| [l.waybill_no.clone(), l.master_waybill_no.clone()]))
+            .filter(|w| !w.is_empty())
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// Checks the rider's code or the scanned label against the order's booking before the
+    /// parcels leave: a mismatch is refused on the device (nothing is queued).
+    pub fn check_hand_over(fo: &FulfillmentOrder, check: &CourierCheck) -> Result<()> {
+        if fo.state != FulfillmentState::AwaitingCourier {
+            return Err(not_awaiting(fo));
+        }
+        let Some(b) = fo.courier.as_ref() else { return Err(not_awaiting(fo)) };
+        match check {
+            CourierCheck::RiderCode { code } => match b.rider_code.as_deref() {
+                None => Err(ReplicaError::not_allowed(
+                    "no_rider_code",
+                    "the rider's code has not reached this device yet: sync, or scan the label",
+                )),
+                Some(want) if want.trim() == code.trim() => Ok(()),
+                Some(_) => Err(ReplicaError::not_allowed(
+                    "rider_code_mismatch",
+                    "that is not this booking's rider code: check the rider's app shows this order",
+                )),
+            },
+            CourierCheck::Waybill { waybill_no } => {
+                let all = waybills(b);
+                if all.is_empty() {
+                    return Err(ReplicaError::not_allowed(
+                        "no_waybill",
+                        "HQ has not booked this order's waybill yet: wait for the label",
+                    ));
+                }
+                let scanned = waybill_no.trim();
+                if all.iter().any(|w| w.eq_ignore_ascii_case(scanned)) {
+                    Ok(())
+                } else {
+                    Err(ReplicaError::not_allowed(
+                        "waybill_mismatch",
+                        format!("{scanned} is not one of this order's waybills ({})", all.join(", ")),
+                    ))
+                }
+            }
+        }
+    }
+}
+
 /// The fulfillment order an op acts on, if any.
 pub fn fulfillment_of(op: &Op) -> Option<uuid::Uuid> {
     match op {
@@ -18,6 +174,7 @@ pub fn fulfillment_of(op: &Op) -> Option<uuid::Uuid> {
         | Op::MarkReady { fulfillment_order_id }
         | Op::HandOver { fulfillment_order_id, .. }
         | Op::RequestCourier { fulfillment_order_id, .. }
+        | Op::HandOverToCourier { fulfillment_order_id, .. }
         | Op::RecordTracking { fulfillment_order_id, .. } => Some(*fulfillment_order_id),
         _ => None,
     }
@@ -81,14 +238,39 @@ pub fn apply_to_order(fo: &FulfillmentOrder, op: &Op) -> Result<FulfillmentOrder
             }
             fo.state = FulfillmentState::PickedUp;
         }
+        Op::RequestCourier { delivery: Some(delivery), .. } => {
+            if fo.courier.as_ref().is_some_and(|b| b.id == delivery.booking_id) {
+                // HQ has this very request already (its booking came with a pull): HQ's
+                // booking stands.
+                return Ok(fo);
+            }
+            courier::request(&mut fo, delivery)?;
+        }
         Op::RequestCourier { carrier, .. } => {
             step(&mut fo, FulfillmentEvent::RequestCourier)?;
             fo.carrier = Some(carrier.clone());
         }
         Op::RecordTracking { carrier, tracking_no, .. } => {
+            courier::check_manual_tracking(&fo, carrier, tracking_no)?;
             step(&mut fo, FulfillmentEvent::Dispatch)?;
             fo.carrier = Some(carrier.clone());
             fo.tracking_no = Some(tracking_no.clone());
+            if let Some(b) = fo.courier.as_mut() {
+                b.platform = carrier.clone();
+                b.status = shared::courier::BookingStatus::Collected;
+                for p in &mut b.parcels {
+                    p.waybill_no.get_or_insert_with(|| tracking_no.clone());
+                }
+            }
+        }
+        Op::HandOverToCourier { .. } => {
+            if fo.state != FulfillmentState::AwaitingCourier {
+                return Err(courier::not_awaiting(&fo));
+            }
+            step(&mut fo, FulfillmentEvent::Dispatch)?;
+            if let Some(b) = fo.courier.as_mut() {
+                b.status = shared::courier::BookingStatus::Collected;
+            }
         }
         _ => {}
     }
@@ -147,7 +329,7 @@ impl StockEffect {
 /// The stock effects of `op`, given the order it acts on as it was before.
 pub fn stock_effects(op: &Op, before: Option<&FulfillmentOrder>) -> Vec<StockEffect> {
     match op {
-        Op::HandOver { .. } | Op::RecordTracking { .. } => before
+        Op::HandOver { .. } | Op::RecordTracking { .. } | Op::HandOverToCourier { .. } => before
             .map(|fo| {
                 fo.lines
                     .iter()

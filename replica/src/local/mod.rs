@@ -2,6 +2,7 @@
 
 mod aisle;
 pub mod apply;
+mod courier;
 mod pull;
 mod queries;
 mod returns;
@@ -23,14 +24,15 @@ use uuid::Uuid;
 pub use queries::{InboxItem, TaskCounts};
 pub use views::{SkuView, StaffMember};
 
-const SCHEMA_VERSION: i64 = 5;
+const SCHEMA_VERSION: i64 = 6;
 
 /// Migrations from each schema version to the next; `MIGRATIONS[0]` turns version 1 into 2.
-const MIGRATIONS: [&str; 4] = [
+const MIGRATIONS: [&str; 5] = [
     include_str!("schema_v2.sql"),
     include_str!("schema_v3.sql"),
     include_str!("schema_v4.sql"),
     include_str!("schema_v5.sql"),
+    include_str!("schema_v6.sql"),
 ];
 
 /// What enrollment recorded.
@@ -126,7 +128,8 @@ impl Replica {
             tx.execute_batch(
                 "DELETE FROM stock_server; DELETE FROM stock_local; DELETE FROM fulfillment_server; DELETE FROM fulfillment_local;
                  DELETE FROM staff; DELETE FROM outbox; DELETE FROM attempts; DELETE FROM availability; DELETE FROM pick_progress; DELETE FROM meta;
-                 DELETE FROM return_order; DELETE FROM return_record; DELETE FROM placed_order;",
+                 DELETE FROM return_order; DELETE FROM return_record; DELETE FROM placed_order;
+                 DELETE FROM pack_parcel; DELETE FROM rider_arrival_seen;",
             )?;
         }
         // A new device id starts a new sequence on the server: renumber what is still

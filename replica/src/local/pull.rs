@@ -122,6 +122,8 @@ impl Replica {
                AND id NOT IN (SELECT fulfillment_order_id FROM outbox WHERE fulfillment_order_id IS NOT NULL)",
             [],
         )?;
+        // Parcels of orders that left the device (handed over elsewhere, cancelled) go too.
+        tx.execute("DELETE FROM pack_parcel WHERE fulfillment_order_id NOT IN (SELECT id FROM fulfillment_local)", [])?;
         // HQ's offline rules ride on every page: the counter applies a change from now on.
         Self::set_meta(&tx, "rules", &serde_json::to_string(&page.rules)?)?;
         Self::set_meta(&tx, "cursor", &page.cursor)?;

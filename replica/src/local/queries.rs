@@ -83,6 +83,9 @@ pub(crate) fn apply_op_locally(conn: &Connection, op: &Op) -> Result<()> {
             }
         }
     }
+    if let (Some(fo), Op::HandOverToCourier { check, .. }) = (&before, op) {
+        super::apply::courier::check_hand_over(fo, check)?;
+    }
     if let Some(fo) = &before {
         let after = apply_to_order(fo, op)?;
         store_order(conn, &after)?;

@@ -251,6 +251,36 @@ commands! {
     ListPlacedOrders = "aisle_placed_orders", NoArgs => Vec<super::aisle::PlacedOrderView>;
     /// Asks HQ now how one placed order stands.
     RefreshPlacedOrder = "aisle_refresh_placed_order", super::aisle::PlacedOrderArgs => super::aisle::PlacedOrderView;
+    // --- print ---
+    /// The thermal printer set on this device.
+    GetPrinter = "printer_settings", NoArgs => super::print::PrinterSettings;
+    /// Sets (or clears, with an empty address) the thermal printer and its paper.
+    SetPrinter = "set_printer", super::print::PrinterSettings => super::print::PrinterSettings;
+    /// Renders a document to ESC/POS and sends it to the thermal printer.
+    PrintThermal = "print_thermal", super::print::PrintThermalArgs => super::print::PrintedJob;
+    // --- courier ---
+    /// An order's picked lines and the parcels packed so far.
+    GetPacking = "courier_packing", OrderArgs => super::courier::PackingView;
+    /// One scanned unit into a parcel.
+    PackScan = "courier_pack_scan", super::courier::PackScanArgs => super::courier::PackingView;
+    /// Units of a line put into or taken out of a parcel by tapping.
+    PackPut = "courier_pack_put", super::courier::PackPutArgs => super::courier::PackingView;
+    /// Adds an empty parcel.
+    AddParcel = "courier_add_parcel", OrderArgs => super::courier::PackingView;
+    /// Removes a parcel (its units are unpacked); the later ones are renumbered.
+    RemoveParcel = "courier_remove_parcel", super::courier::ParcelArgs => super::courier::PackingView;
+    /// Sets a parcel's weight from the scale.
+    SetParcelWeight = "courier_parcel_weight", super::courier::ParcelWeightArgs => super::courier::PackingView;
+    /// Asks HQ for an express waybill or a same-city rider (queued while offline).
+    RequestCourier = "courier_request", super::courier::RequestCourierArgs => super::courier::CourierView;
+    /// Records a carrier booked by hand and its tracking number.
+    RecordManualCourier = "courier_manual", super::courier::ManualCourierArgs => super::courier::CourierView;
+    /// A courier order with its latest booking.
+    GetCourier = "courier_booking", OrderArgs => super::courier::CourierView;
+    /// Hands the parcels to the rider or courier after checking their code or the label.
+    HandOverToCourier = "courier_hand_over", super::courier::CourierHandOverArgs => ();
+    /// Riders at the store, and those to announce now.
+    GetRiderArrivals = "courier_rider_arrivals", NoArgs => super::courier::RiderArrivals;
 }
 
 /// Sync state changed.

@@ -6,7 +6,11 @@
 
 pub mod aisle;
 pub mod camera;
+// --- courier ---
+pub mod courier;
 pub mod orders;
+// --- print ---
+pub mod print;
 pub mod returns;
 
 use crate::error::{AppError, AppResult};
@@ -167,7 +171,8 @@ pub async fn sync_now<R: Runtime>(cx: Cx<R>, _: NoArgs) -> AppResult<SyncView> {
 /// Changes the UI language.
 pub async fn set_language<R: Runtime>(cx: Cx<R>, args: LanguageArgs) -> AppResult<()> {
     shared::input::check_language(&args.language)?;
-    cx.state().save_settings(Settings { language: args.language })
+    let state = cx.state();
+    state.save_settings(Settings { language: args.language, ..state.settings() })
 }
 
 /// Facts for support.

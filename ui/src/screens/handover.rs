@@ -43,6 +43,9 @@ pub fn HandoverScreen(
     let problem = RwSignal::new(None::<ErrorView>);
     let busy = RwSignal::new(false);
     let receipt = RwSignal::new(None::<(String, i64)>);
+    // What the printed receipt shows, taken at the hand-over: the order leaves the device at
+    // the next sync.
+    let printable = RwSignal::new(None::<shared::print::PickupReceiptData>);
     let id_check = RwSignal::new(false);
     let managers = LocalResource::new(|| ipc::invoke::<ListStaff>(NoArgs {}));
     let manager_id = RwSignal::new(String::new());
@@ -50,6 +53,9 @@ pub fn HandoverScreen(
     let note = RwSignal::new(String::new());
     let done = move |order_no: String| {
         let now = crate::state::now_ms();
+        if let Some(Ok(d)) = detail.get_untracked() {
+            printable.set(Some(shared::app::print::pickup_receipt_data(&d, now)));
+        }
         receipt.set(Some((order_no, now)));
         problem.set(None);
         ctx.ok(K::HandedOver);
@@ -204,6 +210,12 @@ pub fn HandoverScreen(
                     <p><strong>{order_no.clone()}</strong></p>
                     <p class="sub">{move || time_text(at, ctx.lang.get())}</p>
                     <p class="hint">{move || ctx.t(K::ReceiptHint)}</p>
+                    {move || printable.get().map(|data| view! {
+                        <button id="print-pickup-receipt" class="btn secondary"
+                            on:click=move |_| ctx.go(Screen::Print(shared::print::PrintTarget::PickupReceipt(data.clone())))>
+                            {move || ctx.t(K::PrintPickupReceipt)}
+                        </button>
+                    })}
                     <button id="receipt-done" class="btn primary big" on:click=move |_| ctx.reset_to(Screen::Home)>
                         {move || ctx.t(K::Done)}
                     </button>

@@ -3,7 +3,9 @@
 
 pub mod aisle;
 pub mod aisle_orders;
+pub mod booking;
 pub mod common;
+pub mod courier_handover;
 pub mod enroll;
 pub mod handover;
 pub mod home;
@@ -12,7 +14,11 @@ pub mod login;
 pub mod order;
 pub mod orders;
 pub mod pack;
+pub mod parcels;
 pub mod pick;
+// --- print ---
+pub mod print;
 pub mod return_receipt;
 pub mod returns;
 pub mod settings;
+pub mod ship;

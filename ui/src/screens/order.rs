@@ -1,10 +1,10 @@
 //! One order: its lines and what can be done with it now. On a tablet in landscape the list
 //! it was opened from stays on the left (another card switches the order in place).
 
-use super::common::{order_resource, perform, REASONS};
+use super::common::{order_resource, perform, ready_to_hand_over, RiderBanner, REASONS};
 use crate::components::{use_device_rules, use_ticking_now, use_two_panes, OrderList, PromiseLine};
 use crate::components::{Failed, Loading, StateBadge, TopBar};
-use crate::i18n::{channel_label, kind_label, K};
+use crate::i18n::{booking_status_text, channel_label, kind_label, method_label, K};
 use crate::state::{Ctx, OrderFilter, Screen};
 use leptos::prelude::*;
 use shared::fulfillment::{FulfillmentKind, FulfillmentState};
@@ -21,7 +21,6 @@ pub fn OrderScreen(
     let detail = order_resource(id);
     let rejecting = RwSignal::new(false);
     let reason = RwSignal::new(String::new());
-    let carrier = RwSignal::new(String::new());
     let tracking = RwSignal::new(String::new());
     let two_panes = use_two_panes();
     let list_filter = ctx.came_from_list().unwrap_or(OrderFilter::All);
@@ -47,6 +46,7 @@ pub fn OrderScreen(
             let fo = d.order.clone();
             let state = fo.state;
             let (channel, kind) = (fo.channel, fo.kind);
+            let courier = fo.courier.clone();
             let can_reject =
                 matches!(state, FulfillmentState::Routed | FulfillmentState::Accepted | FulfillmentState::Picking);
             let lines = fo.lines.iter().map(|l| {
@@ -105,19 +105,33 @@ pub fn OrderScreen(
                             {move || ctx.t(K::HandOver)}
                         </button>
                     })}
+                    // --- courier ---
                     {(state == FulfillmentState::Packed && kind != FulfillmentKind::Pickup).then(|| view! {
-                        <form class="inline-form" on:submit=move |ev| {
-                            ev.prevent_default();
-                            act(Op::RequestCourier { fulfillment_order_id: id, delivery: None, carrier: carrier.get_untracked() }, None);
-                        }>
-                            <input id="carrier" placeholder=move || ctx.t(K::Carrier) prop:value=move || carrier.get()
-                                on:input=move |ev| carrier.set(event_target_value(&ev))/>
-                            <button id="request-courier" class="btn primary" disabled=move || carrier.get().trim().is_empty()>
-                                {move || ctx.t(K::RequestCourier)}
-                            </button>
-                        </form>
+                        <button id="pack-parcels" class="btn primary big" on:click=move |_| ctx.go(Screen::Parcels(id))>
+                            {move || ctx.t(K::PackIntoParcels)}
+                        </button>
                     })}
-                    {(state == FulfillmentState::AwaitingCourier).then(|| view! {
+                    {courier.clone().map(|b| {
+                        let status = b.status;
+                        let method = b.method;
+                        let ready = ready_to_hand_over(state, &b);
+                        view! {
+                            <p id="order-booking" class="booking-line" data-status=status.as_str()>
+                                {move || method_label(ctx.lang.get(), method)} " · "
+                                <span class=format!("badge booking-{}", status.as_str())>{move || booking_status_text(ctx.lang.get(), status, method)}</span>
+                            </p>
+                            {ready.then(|| view! {
+                                <button id="to-courier-handover" class="btn primary big" on:click=move |_| ctx.go(Screen::CourierHandover(id))>
+                                    {move || ctx.t(K::HandToCourier)}
+                                </button>
+                            })}
+                            <button id="view-booking" class="btn secondary big" on:click=move |_| ctx.go(Screen::Booking(id))>
+                                {move || ctx.t(K::ViewBooking)}
+                            </button>
+                        }
+                    })}
+                    // An order an older app asked a courier for by name: its tracking number by hand.
+                    {(state == FulfillmentState::AwaitingCourier && courier.is_none()).then(|| view! {
                         <form class="inline-form" on:submit=move |ev| {
                             ev.prevent_default();
                             let carrier_name = fo.carrier.clone().unwrap_or_default();
@@ -144,7 +158,7 @@ pub fn OrderScreen(
             {move || two_panes.get().then(|| view! {
                 <section class="list-pane"><OrderList filter=list_filter selected=id/></section>
             })}
-            <section class="detail-pane">{body}</section>
+            <section class="detail-pane"><RiderBanner order=id/>{body}</section>
             <Show when=move || rejecting.get()>
                 <div class="dialog" role="dialog" id="reject-dialog">
                     <h2>{move || ctx.t(K::RejectTitle)}</h2>

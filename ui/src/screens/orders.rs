@@ -2,6 +2,7 @@
 //! takes the left of the screen and the order picked from it opens beside it (the order
 //! screen keeps the list); until one is picked, the right says how urgent the list is.
 
+use super::common::RiderBanner;
 use crate::components::{use_two_panes, OrderList, TopBar};
 use crate::i18n::{urgency_summary, K};
 use crate::state::{Ctx, OrderFilter};
@@ -38,7 +39,7 @@ pub fn OrdersScreen(
     view! {
         <TopBar title=K::OrdersTitle/>
         <main class="screen" class:two-pane=move || two_panes.get()>
-            <section class="list-pane"><OrderList filter=filter urgency=urgency/></section>
+            <section class="list-pane"><RiderBanner/><OrderList filter=filter urgency=urgency/></section>
             {beside}
         </main>
     }

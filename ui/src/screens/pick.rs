@@ -80,6 +80,12 @@ pub fn PickScreen(
             let done: i64 = l.iter().map(|x| x.scanned).sum();
             let total: i64 = l.iter().map(|x| x.qty).sum();
             let complete = is_complete(&l);
+            // Courier orders are packed into parcels; pickup orders into one bag.
+            let pack_screen = if d.order.kind == shared::fulfillment::FulfillmentKind::Pickup {
+                Screen::Pack(id)
+            } else {
+                Screen::Parcels(id)
+            };
             view! {
                 <section class="card">
                     <div class="row">
@@ -102,7 +108,7 @@ pub fn PickScreen(
                     }).collect_view()}
                 </ul>
                 <section class="actions">
-                    <button id="to-pack" class="btn primary big" disabled=!complete on:click=move |_| ctx.go(Screen::Pack(id))>
+                    <button id="to-pack" class="btn primary big" disabled=!complete on:click=move |_| ctx.go(pack_screen.clone())>
                         {move || ctx.t(K::DonePicking)}
                     </button>
                     <button id="short-pick" class="btn secondary" disabled=complete on:click=move |_| short.set(true)>

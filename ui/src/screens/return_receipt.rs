@@ -141,9 +141,10 @@ pub fn ReturnReceiptScreen(
                                 </button>
                             }.into_any(),
                         }}
-                        <button id="print-receipt" class="btn secondary" on:click=move |_| {
-                            if let Some(w) = web_sys::window() { let _ = w.print(); }
-                        }>{move || ctx.t(K::ReturnPrint)}</button>
+                        <button id="print-receipt" class="btn secondary"
+                            on:click=move |_| ctx.go(Screen::Print(shared::print::PrintTarget::ReturnReceipt { return_id: id }))>
+                            {move || ctx.t(K::PrintReturnReceipt)}
+                        </button>
                         <button id="return-done" class="btn primary big" on:click=move |_| ctx.reset_to(Screen::Home)>
                             {move || ctx.t(K::Done)}
                         </button>

@@ -1,11 +1,86 @@
-//! Settings: language, the server this device is enrolled with, sync now, diagnostics.
+//! Settings: language, the server this device is enrolled with, the network thermal
+//! printer (address and paper), sync now, diagnostics.
 
 use crate::components::{Failed, Loading, TopBar};
 use crate::i18n::{time_text, Lang, K};
 use crate::ipc;
 use crate::state::{Ctx, Screen};
 use leptos::prelude::*;
-use shared::app::command::{GetDiagnostics, LanguageArgs, Logout, NoArgs, SetLanguage, SyncNow};
+use shared::app::command::{
+    GetDiagnostics, GetPrinter, LanguageArgs, Logout, NoArgs, SetLanguage, SetPrinter, SyncNow,
+};
+use shared::app::print::PrinterSettings;
+use shared::app::ErrorView;
+use shared::print::PaperWidth;
+
+/// The thermal printer: its address (`host:port`, the port defaulting to 9100) and paper.
+#[component]
+fn PrinterCard() -> impl IntoView {
+    let ctx = Ctx::get();
+    let address = RwSignal::new(String::new());
+    let paper = RwSignal::new(PaperWidth::default());
+    let saved = RwSignal::new(None::<PrinterSettings>);
+    let problem = RwSignal::new(None::<ErrorView>);
+    let busy = RwSignal::new(false);
+    leptos::task::spawn_local(async move {
+        match ipc::invoke::<GetPrinter>(NoArgs {}).await {
+            Ok(p) => {
+                address.set(p.address.clone());
+                paper.set(p.paper);
+                saved.set(Some(p));
+            }
+            Err(e) => problem.set(Some(e)),
+        }
+    });
+    let save = move || {
+        busy.set(true);
+        let args = PrinterSettings { address: address.get_untracked(), paper: paper.get_untracked() };
+        leptos::task::spawn_local(async move {
+            match ipc::invoke::<SetPrinter>(args).await {
+                Ok(p) => {
+                    address.set(p.address.clone());
+                    saved.set(Some(p));
+                    problem.set(None);
+                    ctx.ok(K::PrinterSaved);
+                }
+                Err(e) => problem.set(Some(e)),
+            }
+            busy.set(false);
+        });
+    };
+    let chip = move |w: PaperWidth, label: K| {
+        view! {
+            <button type="button" id=format!("paper-{}", w.as_str()) class="chip" class:active=move || paper.get() == w
+                on:click=move |_| paper.set(w)>{move || ctx.t(label)}</button>
+        }
+    };
+    view! {
+        <section class="card form" id="printer-settings">
+            <h2>{move || ctx.t(K::PrinterTitle)}</h2>
+            <form class="form" on:submit=move |ev| { ev.prevent_default(); save(); }>
+                <label for="printer-address">{move || ctx.t(K::PrinterAddress)}</label>
+                <input id="printer-address" type="text" inputmode="url" autocomplete="off" placeholder="192.168.1.50:9100"
+                    prop:value=move || address.get() on:input=move |ev| address.set(event_target_value(&ev))/>
+                <p class="hint">{move || ctx.t(K::PrinterAddressHint)}</p>
+                <label>{move || ctx.t(K::PrinterPaper)}</label>
+                <div class="chips">
+                    {chip(PaperWidth::Mm80, K::Paper80)}
+                    {chip(PaperWidth::Mm58, K::Paper58)}
+                    {chip(PaperWidth::Mm100, K::Paper100)}
+                </div>
+                {move || problem.get().map(|e| view! {
+                    <p id="printer-error" class="error-text" role="alert">{crate::i18n::error_text(ctx.lang.get(), &e)}</p>
+                })}
+                <button id="printer-save" type="submit" class="btn primary" disabled=move || busy.get()>
+                    {move || ctx.t(K::PrinterSave)}
+                </button>
+            </form>
+            <p class="sub" id="printer-current">{move || ctx.t(K::PrinterTitle)} ": "
+                {move || saved.get().filter(|p| !p.address.is_empty()).map(|p| p.address).unwrap_or_else(|| ctx.t(K::PrinterNone).to_string())}
+            </p>
+        </section>
+    }
+}
 
 /// The settings screen.
 #[component]
@@ -84,6 +159,7 @@ pub fn SettingsScreen() -> impl IntoView {
                 })}
                 <button id="re-enroll" class="btn secondary" on:click=move |_| ctx.go(Screen::Enroll)>{move || ctx.t(K::EnrollAgain)}</button>
             </section>
+            <PrinterCard/>
             <section class="card">
                 <h2>{move || ctx.t(K::Sync)}</h2>
                 <p id="sync-state">

@@ -26,6 +26,7 @@ use tempfile::TempDir;
 use uuid::Uuid;
 
 mod aisle;
+mod courier;
 mod enrolment;
 mod handover;
 mod login;
@@ -200,7 +201,9 @@ fn fixture() -> Fx {
 
 impl Fx {
     fn put(&self, fos: &[&FulfillmentOrder]) {
-        self.r.apply_pull(&page(fos.iter().map(|f| Change::FulfillmentOrder((*f).clone())).collect())).unwrap();
+        self.r
+            .apply_pull(&page(fos.iter().map(|f| Change::FulfillmentOrder(Box::new((*f).clone()))).collect()))
+            .unwrap();
     }
 
     fn state(&self, id: Uuid) -> FulfillmentState {
