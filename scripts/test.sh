@@ -47,7 +47,7 @@ trap report_steps EXIT
 
 step "format, module cycles, dependency licences and sources"
 cargo fmt --all -- --check
-for crate in shared replica sync-server src-tauri ui gen scanner test-support; do
+for crate in shared replica sync-server src-tauri ui gen scanner test-support courier-sim; do
     python3 scripts/check-module-cycles.py "$crate/src"
 done
 # cargo-deny reads the metadata of every platform's crates: fetch them all first (a fresh
