@@ -550,6 +550,21 @@ pub struct CourierBooking {
     pub updated_at: DateTime<Utc>,
 }
 
+/// A store registered as a shop with a same-city rider platform (its `shop_no` is what the
+/// store's orders are placed under).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ShopRegistration {
+    /// The rider platform's code.
+    pub platform: String,
+    /// The store.
+    pub store: String,
+    /// The shop number the platform registered it under.
+    pub shop_no: String,
+    /// The shop's name as the platform has it.
+    pub station_name: String,
+}
+
 /// How the associate checked the courier or rider before handing the parcels over.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -206,6 +206,35 @@ impl Courier for DadaShaped {
         })
     }
 
+    fn shop_no(&self, store: &str) -> Option<String> {
+        self.config.shops.get(store).cloned()
+    }
+
+    fn register_shop<'a>(&'a self, s: &'a super::ShopToRegister) -> BoxFuture<'a, Result<String, CourierError>> {
+        Box::pin(async move {
+            // Dada's retail business type; the district is not kept for nodes: the city.
+            let shops = vec![wire::ShopAdd {
+                station_name: s.name.clone(),
+                business: 5,
+                city_name: s.city.clone(),
+                area_name: s.city.clone(),
+                station_address: s.address.clone(),
+                lng: s.location.lon,
+                lat: s.location.lat,
+                contact_name: s.contact.clone(),
+                phone: s.phone.clone(),
+                origin_shop_id: Some(s.shop_no.clone()),
+            }];
+            let r: wire::ShopAddResult =
+                self.call(wire::path::SHOP_ADD, &shops).await?.into_result().map_err(refused)?;
+            if let Some(added) = r.success_list.iter().find(|a| a.origin_shop_id == s.shop_no) {
+                return Ok(added.station_name.clone());
+            }
+            let why = r.failed_list.first().map(|f| f.msg.clone()).unwrap_or_else(|| "nothing was registered".into());
+            Err(CourierError::Refused { code: "shop_refused".into(), message: why })
+        })
+    }
+
     fn callback_token_ok(&self, token: &str) -> bool {
         shared::courier::sf::push_token_matches(self.config.callback_token.expose(), token)
     }

@@ -122,6 +122,25 @@ pub struct Cancelled {
     pub penalty: Fen,
 }
 
+/// A store to register as a shop with a rider platform.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShopToRegister {
+    /// The shop number to register it under (the courier file's).
+    pub shop_no: String,
+    /// The store's name.
+    pub name: String,
+    /// Its city.
+    pub city: String,
+    /// Its street address.
+    pub address: String,
+    /// Where it is.
+    pub location: shared::node::GeoPoint,
+    /// Who the rider asks for.
+    pub contact: String,
+    /// Their phone.
+    pub phone: String,
+}
+
 /// Why a call to a platform did not do what was asked.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CourierError {
@@ -216,6 +235,14 @@ pub trait Courier: Send + Sync {
     /// The body the platform expects in answer to a callback: taken, or refused with why
     /// (the handler sends it with 200, or with the refusal's 4xx).
     fn callback_answer(&self, refused: Option<&str>) -> serde_json::Value;
+    /// The shop number the courier file gives `store` on this platform (rider platforms).
+    fn shop_no(&self, _store: &str) -> Option<String> {
+        None
+    }
+    /// Registers a store as a shop (rider platforms); answers the shop's name there.
+    fn register_shop<'a>(&'a self, _shop: &'a ShopToRegister) -> BoxFuture<'a, Result<String, CourierError>> {
+        Box::pin(async { Err(CourierError::Unsupported("this platform has no shops to register")) })
+    }
 }
 
 /// The platforms configured, with the config they came from.

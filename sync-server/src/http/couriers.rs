@@ -245,6 +245,39 @@ pub async fn cancel_courier(_: Admin, State(s): State<AppState>, ApiPath(id): Ap
     Ok((StatusCode::ACCEPTED, Json(view)).into_response())
 }
 
+/// Register a store with a rider platform
+///
+/// Registers the store as a shop with the same-city rider platform (Dada's shop
+/// registration), under the shop number the courier file gives it there, with the store's
+/// name, city and position as HQ imported them and its contact from the courier file. The
+/// platform places riders only for shops it knows. Registering again answers the same shop.
+/// Takes no body.
+#[utoipa::path(
+    post,
+    path = "/api/v1/couriers/{platform}/shops/{store}",
+    operation_id = "registerCourierShop",
+    tag = COURIERS,
+    security(("admin" = [])),
+    params(
+        ("platform" = String, Path, description = "The rider platform's code (`[riders.<code>]` in the courier file)."),
+        ("store" = String, Path, description = "The store's node code."),
+    ),
+    responses(
+        (status = 200, description = "Registered.", body = shared::courier::ShopRegistration),
+        (status = 404, description = "not_found: no such platform or store; shop_not_configured: the courier file gives the store no shop number there."),
+        (status = 422, description = "not_a_rider_platform: SF Express has no shops; platform_refused: the platform said no (its words in the message)."),
+        (status = 503, description = "courier_unreachable: the platform did not answer; try again later."),
+    ),
+)]
+pub async fn register_shop(
+    _: Admin,
+    State(s): State<AppState>,
+    ApiPath((platform, store)): ApiPath<(String, String)>,
+) -> ApiResult {
+    let shop = courier::shops::register(s.storage.as_ref(), &s.couriers, &platform, &store).await?;
+    Ok(Json(shop).into_response())
+}
+
 /// The courier policy in force
 ///
 /// How the rider dispatcher works: the rule it picks a same-city quote by (cheapest or

@@ -131,6 +131,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(couriers::fulfillment_courier))
         .routes(routes!(couriers::refresh_courier))
         .routes(routes!(couriers::cancel_courier))
+        .routes(routes!(couriers::register_shop))
         .routes(routes!(couriers::courier_policy, couriers::set_courier_policy))
         .layer(DefaultBodyLimit::max(BODY_LIMIT));
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi()).merge(import).merge(push).merge(adjust).merge(rest)

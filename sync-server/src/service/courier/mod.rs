@@ -7,6 +7,7 @@
 //! platform through the outbox. Every booking change bumps the fulfillment order's version
 //! so the store's devices see it at their next pull.
 
+pub mod shops;
 pub mod worker;
 
 use super::intake::refresh_status;

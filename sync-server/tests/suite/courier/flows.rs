@@ -358,3 +358,38 @@ async fn duplicated_and_reordered_platform_callbacks_are_applied_once() {
     assert_eq!(hq.notes(fo, "rider_on_the_way").await.len(), 1);
     hq.assert_audit_clean().await;
 }
+
+/// HQ registers a store as a shop with a rider platform (Dada's shop registration), under
+/// the shop number of the courier file; what cannot be registered says why, as a 4xx (503
+/// when the platform does not answer).
+#[tokio::test]
+async fn hq_registers_a_store_as_a_shop_with_a_rider_platform() {
+    let (hq, sim) = with_sim(true, 900).await;
+    let r = hq.admin_post("/api/v1/couriers/dada/shops/STORE-A", json!({})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!((r.body["platform"].as_str(), r.body["store"].as_str()), (Some("dada"), Some("STORE-A")));
+    assert_eq!(r.body["shop_no"], "dada-shop-001");
+    let again = hq.admin_post("/api/v1/couriers/dada/shops/STORE-A", json!({})).await;
+    assert_eq!(again.status, StatusCode::OK, "registering again answers the same shop: {}", again.body);
+    for (path, status, code) in [
+        ("/api/v1/couriers/meituan/shops/STORE-A", StatusCode::NOT_FOUND, "not_found"),
+        ("/api/v1/couriers/dada/shops/NO-SUCH-STORE", StatusCode::NOT_FOUND, "not_found"),
+        ("/api/v1/couriers/dada/shops/STORE-B", StatusCode::NOT_FOUND, "shop_not_configured"),
+        ("/api/v1/couriers/sf_express/shops/STORE-A", StatusCode::UNPROCESSABLE_ENTITY, "not_a_rider_platform"),
+    ] {
+        let r = hq.admin_post(path, json!({})).await;
+        assert_eq!((r.status, r.code()), (status, code), "{path}: {}", r.body);
+    }
+
+    // A shop number the platform does not accept: its words come back.
+    let other = Hq::start(Some(&|base: &str| {
+        config(base, &sim.url(), &sim.platform_url("dada"), &sim.platform_url("fengniao"))
+            .replace("dada-shop-001", "dada-shop-999")
+    }))
+    .await;
+    let r = other.admin_post("/api/v1/couriers/dada/shops/STORE-A", json!({})).await;
+    assert_eq!((r.status, r.code()), (StatusCode::UNPROCESSABLE_ENTITY, "platform_refused"), "{}", r.body);
+    let nowhere = Hq::unreachable().await;
+    let r = nowhere.admin_post("/api/v1/couriers/dada/shops/STORE-A", json!({})).await;
+    assert_eq!((r.status, r.code()), (StatusCode::SERVICE_UNAVAILABLE, "courier_unreachable"), "{}", r.body);
+}
