@@ -182,6 +182,9 @@ pub(crate) fn build(count: usize, ctx: &Ctx, avail: &mut [Vec<i64>], rng: &mut S
             associate_id: None,
             lines: lines.into_iter().map(|(s, q)| line(&ctx.skus[s], q, rng)).collect(),
             shipping_fee: shared::Fen(if kind == FulfillmentKind::Ship { 800 } else { 0 }),
+            campaign: None,
+            presale: None,
+            employee_id: None,
         });
     }
     orders

@@ -64,6 +64,9 @@ pub fn demo_return_order(bundle: &ImportBundle, high_price: Fen) -> Option<Chann
         associate_id: None,
         lines: vec![line(first, first.list_price, 2_000), line(second, high_price, 10_000)],
         shipping_fee: DEMO_RETURN_SHIPPING,
+        campaign: None,
+        presale: None,
+        employee_id: None,
     })
 }
 

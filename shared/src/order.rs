@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 /// Where an order came from; `store` is an endless-aisle order placed by an associate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
@@ -22,6 +22,10 @@ pub enum Channel {
     MiniProgram,
     /// Placed in a store by an associate (endless aisle).
     Store,
+    /// The employee store (员工内购): staff buy at their own prices within per-employee limits.
+    EmployeeStore,
+    /// Outlet and discount channels (奥莱/折扣) that receive a directed allocation of slow movers.
+    Outlet,
 }
 
 impl Channel {
@@ -33,16 +37,27 @@ impl Channel {
             Channel::Douyin => "douyin",
             Channel::MiniProgram => "mini_program",
             Channel::Store => "store",
+            Channel::EmployeeStore => "employee_store",
+            Channel::Outlet => "outlet",
         }
     }
 
     /// Parses the name.
     pub fn parse(s: &str) -> Option<Channel> {
-        [Channel::Tmall, Channel::Jd, Channel::Douyin, Channel::MiniProgram, Channel::Store]
-            .into_iter()
-            .find(|c| c.as_str() == s)
+        ALL_CHANNELS.into_iter().find(|c| c.as_str() == s)
     }
 }
+
+/// Every channel, in the order screens and reports list them.
+pub const ALL_CHANNELS: [Channel; 7] = [
+    Channel::Tmall,
+    Channel::Jd,
+    Channel::Douyin,
+    Channel::MiniProgram,
+    Channel::Store,
+    Channel::EmployeeStore,
+    Channel::Outlet,
+];
 
 /// The customer as far as fulfilment needs to know.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -112,6 +127,18 @@ pub struct ChannelOrderInput {
     #[serde(default, skip_serializing_if = "Fen::is_zero")]
     #[cfg_attr(feature = "openapi", schema(default = 0))]
     pub shipping_fee: Fen,
+    /// The campaign or live stream this order was sold in (a promotion lock's code): its
+    /// lines draw on the stock locked for it. Left out when none (the idempotency digest
+    /// of older orders is unchanged), as are the two fields below.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub campaign: Option<String>,
+    /// The presale (预售) this order was sold in: it waits for the expected receipt and is
+    /// routed when the stock arrives.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub presale: Option<String>,
+    /// For the employee store: the staff member buying (their purchase limits apply).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub employee_id: Option<String>,
 }
 
 /// Lifecycle of the whole order.
@@ -127,6 +154,11 @@ pub enum OrderStatus {
     Cancelled,
     /// Every fulfillment order reached its end.
     Completed,
+    /// No line could be placed by the routing profiles: held in HQ's needs-attention queue
+    /// with the reason, routed again when HQ acts or stock arrives.
+    Held,
+    /// Sold in a presale (预售): waits for the expected receipt, routed when stock arrives.
+    Presale,
 }
 
 impl OrderStatus {
@@ -137,13 +169,22 @@ impl OrderStatus {
             OrderStatus::PartiallyUnrouted => "partially_unrouted",
             OrderStatus::Cancelled => "cancelled",
             OrderStatus::Completed => "completed",
+            OrderStatus::Held => "held",
+            OrderStatus::Presale => "presale",
         }
     }
 
     /// Parses the name.
     pub fn parse(s: &str) -> Option<OrderStatus> {
-        [OrderStatus::Routed, OrderStatus::PartiallyUnrouted, OrderStatus::Cancelled, OrderStatus::Completed]
-            .into_iter()
+        [
+            OrderStatus::Routed,
+            OrderStatus::PartiallyUnrouted,
+            OrderStatus::Cancelled,
+            OrderStatus::Completed,
+            OrderStatus::Held,
+            OrderStatus::Presale,
+        ]
+        .into_iter()
             .find(|c| c.as_str() == s)
     }
 }

@@ -442,6 +442,8 @@ pub fn channel_label(lang: Lang, c: Channel) -> &'static str {
         Channel::Douyin => lang.pick("抖音", "Douyin"),
         Channel::MiniProgram => lang.pick("小程序", "Mini program"),
         Channel::Store => lang.pick("门店", "Store"),
+        Channel::EmployeeStore => lang.pick("员工内购", "Employee store"),
+        Channel::Outlet => lang.pick("奥莱", "Outlet"),
     }
 }
 

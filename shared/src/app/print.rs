@@ -115,6 +115,8 @@ fn channel_name(lang: PrintLang, c: Channel) -> &'static str {
         Channel::Douyin => ("抖音", "Douyin"),
         Channel::MiniProgram => ("小程序", "Mini program"),
         Channel::Store => ("门店", "Store"),
+        Channel::EmployeeStore => ("员工内购", "Employee store"),
+        Channel::Outlet => ("奥莱", "Outlet"),
     };
     match lang {
         PrintLang::Zh => zh,

@@ -303,6 +303,9 @@ fn order_input(
         associate_id: Some(ctx.staff_id.to_string()),
         lines: p.lines.to_vec(),
         shipping_fee: Fen(0),
+        campaign: None,
+        presale: None,
+        employee_id: None,
     };
     Ok((input, problems))
 }

@@ -24,7 +24,7 @@ use shared::returns::{OrderLookup, ReturnReason, ReturnableOrder, RETURN_REASONS
 use shared::staff::Role;
 
 /// The channels an order number may come from, in the order the form offers them.
-const CHANNELS: [Channel; 5] = [Channel::Tmall, Channel::Jd, Channel::Douyin, Channel::MiniProgram, Channel::Store];
+const CHANNELS: [Channel; 7] = shared::order::ALL_CHANNELS;
 
 /// Where the counter is.
 #[derive(Debug, Clone, PartialEq)]
