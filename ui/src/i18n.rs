@@ -1051,6 +1051,8 @@ pub fn order_status_label(lang: Lang, s: shared::order::OrderStatus) -> &'static
         S::PartiallyUnrouted => lang.pick("部分未能分配", "Partly not placed"),
         S::Cancelled => lang.pick("已取消", "Cancelled"),
         S::Completed => lang.pick("已完成", "Completed"),
+        S::Held => lang.pick("待总部处理", "Held for HQ"),
+        S::Presale => lang.pick("预售待发货", "Presale, awaiting stock"),
     }
 }
 

@@ -168,9 +168,29 @@ async fn tap(app: &Session, css: &str) -> e2e::Result<()> {
 }
 
 async fn weigh(app: &Session, parcel: u32, grams: u32) -> e2e::Result<()> {
-    let field = app.wait_for(&format!("#weight-{parcel}")).await?;
-    field.clear().await?;
-    field.send_keys(&grams.to_string()).await?;
+    let css = format!("#weight-{parcel}");
+    // A sync or a scan's answer may redraw the card between finding the field and typing
+    // into it: the screen keeps what was typed across a redraw, but a handle to the old
+    // field is stale, so the field is found again.
+    let mut last = None;
+    for _ in 0..3 {
+        let field = app.wait_for(&css).await?;
+        match async {
+            field.clear().await?;
+            field.send_keys(&grams.to_string()).await
+        }
+        .await
+        {
+            Ok(()) => {
+                last = None;
+                break;
+            }
+            Err(e) => last = Some(e),
+        }
+    }
+    if let Some(e) = last {
+        return Err(e);
+    }
     tap(app, &format!("#weight-save-{parcel}")).await?;
     text_of(app, &format!("#parcel-{parcel} .weight-shown"), &grams.to_string()).await?;
     Ok(())

@@ -36,6 +36,10 @@ pub fn ParcelsScreen(
     let current = RwSignal::new(1u32);
     let feedback = RwSignal::new(None::<Feedback>);
     let busy = RwSignal::new(false);
+    // What is typed into each parcel's weight field, kept outside the rendered cards: a
+    // reload (synced data arrived, a scan answered) redraws the cards and must not wipe a
+    // weight the associate is typing.
+    let weight_drafts = RwSignal::new(std::collections::HashMap::<u32, String>::new());
     // Reloads (synced data arrived) and changes answer the whole packing; only the answer to
     // the latest request is shown, so a slow reload never undoes a change made after it.
     let latest = StoredValue::new(0u64);
@@ -97,6 +101,8 @@ pub fn ParcelsScreen(
         });
     };
     let remove = move |parcel_no: u32| {
+        // The parcels after it are renumbered: their drafts no longer belong to them.
+        weight_drafts.update(|d| d.retain(|n, _| *n < parcel_no));
         ticket();
         leptos::task::spawn_local(async move {
             changed(ipc::invoke::<RemoveParcel>(ParcelArgs { id, parcel_no }).await, None);
@@ -157,7 +163,12 @@ pub fn ParcelsScreen(
             }
             let stored = v.parcels.len() as u32;
             let parcels = cards.into_iter().map(|(n, p)| {
-                let weight = RwSignal::new(if p.weight_g > 0 { p.weight_g.to_string() } else { String::new() });
+                let saved = if p.weight_g > 0 { p.weight_g.to_string() } else { String::new() };
+                let weight =
+                    Signal::derive(move || weight_drafts.with(|d| d.get(&n).cloned()).unwrap_or_else(|| saved.clone()));
+                let typed = move |text: String| weight_drafts.update(|d| {
+                    d.insert(n, text);
+                });
                 let contents = p.lines.iter().map(|l| {
                     let code = v.lines.iter().find(|x| x.line_no == l.line_no).map(|x| x.sku_code.clone()).unwrap_or_default();
                     let label = name_of(&code).map(|s| format!("{} {} {}", s.name, s.colour, s.size)).unwrap_or(code);
@@ -185,7 +196,7 @@ pub fn ParcelsScreen(
                         <form class="inline-form weight-form" on:submit=move |ev| { ev.prevent_default(); weigh(n, weight.get_untracked()); }>
                             <label for=format!("weight-{n}")>{move || ctx.t(K::ParcelWeight)}</label>
                             <input id=format!("weight-{n}") type="text" inputmode="numeric" autocomplete="off"
-                                prop:value=move || weight.get() on:input=move |ev| weight.set(event_target_value(&ev))/>
+                                prop:value=move || weight.get() on:input=move |ev| typed(event_target_value(&ev))/>
                             <button class="btn secondary" type="submit" id=format!("weight-save-{n}")
                                 disabled=move || weight.get().trim().is_empty()>{move || ctx.t(K::ParcelWeightSave)}</button>
                         </form>
