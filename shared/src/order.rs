@@ -185,7 +185,7 @@ impl OrderStatus {
             OrderStatus::Presale,
         ]
         .into_iter()
-            .find(|c| c.as_str() == s)
+        .find(|c| c.as_str() == s)
     }
 }
 
@@ -231,6 +231,12 @@ pub struct Order {
     pub fulfillment_orders: Vec<FulfillmentOrder>,
     /// When it arrived.
     pub created_at: DateTime<Utc>,
+    /// Why it was routed as it was (the latest routing decision: candidates, the filter that
+    /// removed each, scores, profiles tried), or why it is held. None for orders routed
+    /// before decisions were recorded.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required))]
+    pub routing: Option<Box<crate::routing_explanation::Explanation>>,
 }
 
 /// One line of a fulfillment order.

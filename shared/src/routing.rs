@@ -4,9 +4,21 @@
 //! exclusions) with their availability. Rules: one node that can fill every line, nearest
 //! to the customer (就近 + 就全); otherwise, if splitting is allowed, the fewest nodes by
 //! repeatedly taking the node that covers the most remaining units, nearest on ties.
+//!
+//! [`plan`] is that one fixed rule; HQ's configurable, explainable routing (rule profiles,
+//! filters, strategies, fallback) is [`config`] + [`engine`], whose built-in profiles
+//! reproduce it.
 
+pub mod config;
+pub mod engine;
+
+use crate::fulfillment::FulfillmentKind;
 use crate::node::GeoPoint;
+use crate::order::{Channel, Order};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use uuid::Uuid;
 
 /// A node that may fulfil, with what it has.
 #[derive(Debug, Clone, PartialEq)]
@@ -20,7 +32,8 @@ pub struct Candidate {
 }
 
 /// A line to place.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Need {
     /// Order line number.
     pub line_no: u32,
@@ -31,7 +44,8 @@ pub struct Need {
 }
 
 /// Units of a line given to a node.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Assignment {
     /// Node code.
     pub node_code: String,
@@ -63,6 +77,86 @@ impl Plan {
         }
         out
     }
+}
+
+/// HQ's routing configuration in force (`GET`/`PUT /api/v1/routing/config`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RoutingConfigView {
+    /// Version: 0 is the built-in configuration, every change stores the next.
+    pub version: i64,
+    /// When this version was stored (None for the built-in one).
+    #[cfg_attr(feature = "openapi", schema(required))]
+    pub stored_at: Option<DateTime<Utc>>,
+    /// The document.
+    pub config: config::RoutingConfig,
+}
+
+/// What routing would do with an order (`POST /api/v1/routing/dry-run`): nothing is
+/// reserved or written.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DryRun {
+    /// Whether every line would be placed.
+    pub placed: bool,
+    /// Units per node and line (a kit line as its components).
+    pub assignments: Vec<Assignment>,
+    /// What no node could take.
+    pub unplaced: Vec<Need>,
+    /// Why.
+    pub explanation: engine::Explanation,
+}
+
+/// An order in HQ's needs-attention queue (routing held it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct HeldOrder {
+    /// Order id.
+    pub order_id: Uuid,
+    /// Channel.
+    pub channel: Channel,
+    /// The channel's order number.
+    pub channel_order_id: String,
+    /// Fulfillment kind.
+    pub fulfillment: FulfillmentKind,
+    /// Why routing holds it.
+    pub reason: String,
+    /// When it arrived.
+    pub created_at: DateTime<Utc>,
+}
+
+/// A page of held orders, oldest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct HeldPage {
+    /// Held orders.
+    pub items: Vec<HeldOrder>,
+    /// Cursor of the next page (pass as `after`), None on the last.
+    #[cfg_attr(feature = "openapi", schema(required))]
+    pub next: Option<String>,
+}
+
+/// HQ moves a fulfillment order, or some of its lines, to a named node.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ReassignRequest {
+    /// The node to move them to.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 32))]
+    pub node_code: String,
+    /// Fulfillment line numbers to move (all when left out).
+    #[serde(default)]
+    pub lines: Option<Vec<u32>>,
+}
+
+/// What routing a held order again did (`POST /api/v1/orders/{id}/route`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RouteResult {
+    /// Whether it was placed now.
+    pub placed: bool,
+    /// The order after the attempt (its `routing` says why).
+    pub order: Order,
 }
 
 fn distance(target: Option<GeoPoint>, c: &Candidate) -> f64 {

@@ -1,16 +1,19 @@
-//! Channel order intake, routing into fulfillment orders, rerouting and cancellation.
+//! Channel order intake, routing into fulfillment orders (through HQ's routing profiles,
+//! see `service::routing`), rerouting, routing held and presale orders, and cancellation.
 
+use super::routing;
 use super::text::check;
 use super::{now_ms, ServiceError};
 use crate::storage::orders::{self, FulfillmentRow, OrderRow};
 use crate::storage::{catalogue, followups, ledger, settlement, Tx};
 use shared::fulfillment::{transition, FulfillmentEvent, FulfillmentKind, FulfillmentState};
-use shared::node::{GeoPoint, Node};
+use shared::node::GeoPoint;
 use shared::order::{ChannelOrderInput, Order, OrderLine, OrderStatus};
-use shared::routing::{plan, Assignment, Candidate, Need, Plan};
+use shared::routing::config::Fallback;
+use shared::routing::engine::{Explanation, Outcome};
+use shared::routing::{Assignment, Need, Plan};
 use shared::secret::token_digest;
 use shared::text::{self, Rule};
-use std::collections::BTreeMap;
 use uuid::Uuid;
 
 /// Most lines one order may have.
@@ -119,64 +122,19 @@ fn validate(tx: &mut dyn Tx, input: &ChannelOrderInput, placed: &PlacedBy) -> Re
     Ok(())
 }
 
-fn capable(n: &Node, kind: FulfillmentKind) -> bool {
-    match kind {
-        FulfillmentKind::Ship => n.capabilities.ship,
-        FulfillmentKind::Pickup => n.kind.is_store() && n.capabilities.pickup,
-        FulfillmentKind::SameCity => n.kind.is_store() && n.capabilities.same_city,
-    }
+/// The lines of an order as routing needs them: kit lines expanded into their components.
+fn needs_of(tx: &mut dyn Tx, lines: &[(u32, String, i64)]) -> Result<Vec<Need>, ServiceError> {
+    let needs: Vec<Need> =
+        lines.iter().map(|(line_no, sku, qty)| Need { line_no: *line_no, sku_code: sku.clone(), qty: *qty }).collect();
+    routing::expand_kits(tx, &needs)
 }
 
-/// Candidates for `needs` among capable nodes not in `exclude`, with availability.
-fn candidates(
-    tx: &mut dyn Tx,
-    kind: FulfillmentKind,
-    only: Option<&str>,
-    exclude: &[String],
-    needs: &[Need],
-    own_store: Option<&str>,
-) -> Result<Vec<Candidate>, ServiceError> {
-    let nodes: BTreeMap<String, Node> = catalogue::all_nodes(tx)?
-        .into_iter()
-        .filter(|n| capable(n, kind) && only.is_none_or(|o| o == n.code) && !exclude.contains(&n.code))
-        .map(|n| (n.code.clone(), n))
-        .collect();
-    let mut available: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
-    let mut skus: Vec<&str> = needs.iter().map(|n| n.sku_code.as_str()).collect();
-    skus.dedup();
-    for sku in skus {
-        for (node, qty) in ledger::availability(tx, sku, own_store)? {
-            if nodes.contains_key(&node) && qty > 0 {
-                available.entry(node).or_default().insert(sku.to_string(), qty);
-            }
-        }
-    }
-    Ok(available
-        .into_iter()
-        .map(|(code, available)| Candidate { location: nodes[&code].location, node_code: code, available })
-        .collect())
-}
-
-/// Plans `needs`; an order a store placed (`own_store`) may also draw on that store's own
-/// safety stock.
-fn route(
-    tx: &mut dyn Tx,
-    kind: FulfillmentKind,
-    target: Option<GeoPoint>,
-    only: Option<&str>,
-    exclude: &[String],
-    needs: &[Need],
-    own_store: Option<&str>,
-) -> Result<Plan, ServiceError> {
-    let mut cands = candidates(tx, kind, only, exclude, needs, own_store)?;
-    if kind == FulfillmentKind::SameCity {
-        if let Some(t) = target {
-            let radius_km = f64::from(super::settings::business_rules(tx)?.same_city_radius_km);
-            cands.retain(|c| c.location.distance_km(&t) <= radius_km);
-        }
-    }
-    // A customer collects or receives a rider's delivery in one go: never split those.
-    Ok(plan(target, &cands, needs, kind == FulfillmentKind::Ship))
+fn target_of(tx: &mut dyn Tx, order: &OrderRow) -> Result<Option<GeoPoint>, ServiceError> {
+    let target = order.location_e6.map(|(a, b)| GeoPoint { lat: a as f64 / 1e6, lon: b as f64 / 1e6 });
+    Ok(match (&order.pickup_store, target) {
+        (Some(store), None) => catalogue::node(tx, store)?.map(|n| n.location),
+        (_, t) => t,
+    })
 }
 
 /// Creates fulfillment orders for a plan and reserves their lines. Returns the ids, and
@@ -186,12 +144,14 @@ fn materialise(
     tx: &mut dyn Tx,
     order: &OrderRow,
     plan: &Plan,
+    routed: &routing::Routed,
     now: i64,
     unreserved_ok: bool,
 ) -> Result<(Vec<Uuid>, Vec<Need>), ServiceError> {
     let mut ids = Vec::new();
     let mut unreserved = Vec::new();
     for node in plan.nodes() {
+        routing::count_routed(tx, &routed.config, &node, now)?;
         let id = Uuid::now_v7();
         let row = FulfillmentRow {
             id,
@@ -212,7 +172,10 @@ fn materialise(
         orders::insert_fulfillment(tx, &row)?;
         for (i, a) in plan.assignments.iter().filter(|a| a.node_code == node).enumerate() {
             let reservation = Uuid::now_v7().to_string();
-            let reserved = if order.placed_at_store.as_deref() == Some(node.as_str()) {
+            let campaign = order.campaign.as_deref().filter(|_| routed.locked.contains(&a.sku_code));
+            let reserved = if let Some(c) = campaign {
+                super::campaigns::reserve_from_lock(tx, c, &reservation, &node, &a.sku_code, a.qty, now)?
+            } else if order.placed_at_store.as_deref() == Some(node.as_str()) {
                 ledger::try_reserve_own_shelf(tx, &reservation, &node, &a.sku_code, a.qty, now)?
             } else {
                 ledger::try_reserve(tx, &reservation, None, &node, &a.sku_code, a.qty, now)?
@@ -279,45 +242,81 @@ pub fn try_intake(tx: &mut dyn Tx, input: &ChannelOrderInput, placed: &PlacedBy)
             unreserved: Vec::new(),
         }));
     }
-    let needs: Vec<Need> = input
-        .lines
-        .iter()
-        .enumerate()
-        .map(|(i, l)| Need { line_no: i as u32 + 1, sku_code: l.sku_code.clone(), qty: l.qty.get() })
-        .collect();
+    let now = now_ms();
+    let lines: Vec<(u32, String, i64)> =
+        input.lines.iter().enumerate().map(|(i, l)| (i as u32 + 1, l.sku_code.clone(), l.qty.get())).collect();
+    let needs = needs_of(tx, &lines)?;
     let pickup_node = match &input.pickup_store {
         Some(s) if input.fulfillment == FulfillmentKind::Pickup => catalogue::node(tx, s)?,
         _ => None,
     };
     let target = input.customer.location.or(pickup_node.as_ref().map(|n| n.location));
     let only = pickup_node.as_ref().map(|n| n.code.as_str());
-    let mut plan = route(tx, input.fulfillment, target, only, &[], &needs, placed.store.as_deref())?;
-    match (only, placed.carry_out) {
-        // The goods are gone from this shelf: every line is booked there, whatever it holds.
-        (Some(node), true) if !plan.unplaced.is_empty() => {
-            let assignments = needs
-                .iter()
-                .map(|n| Assignment {
-                    node_code: node.to_string(),
-                    line_no: n.line_no,
-                    sku_code: n.sku_code.clone(),
-                    qty: n.qty,
-                })
-                .collect();
-            plan = Plan { assignments, unplaced: Vec::new() };
+    let ask = routing::Ask {
+        channel: input.channel,
+        kind: input.fulfillment,
+        target,
+        only,
+        exclude: &[],
+        needs: &needs,
+        own_store: placed.store.as_deref(),
+        campaign: input.campaign.as_deref(),
+    };
+    // A presale order waits for its receipt: it is not routed now.
+    let routed = match input.presale {
+        Some(_) => None,
+        None => Some(routing::decide(tx, &ask, now)?),
+    };
+    let mut status = OrderStatus::Routed;
+    let mut plan = Plan::default();
+    let mut explanation = None;
+    if let Some(r) = &routed {
+        let d = &r.decision;
+        explanation = Some(d.explanation.clone());
+        plan = d.plan.clone();
+        match (only, placed.carry_out) {
+            _ if d.placed => {}
+            // The goods are gone from this shelf: every line is booked there, whatever it holds.
+            (Some(node), true) => {
+                let assignments = needs
+                    .iter()
+                    .map(|n| Assignment {
+                        node_code: node.to_string(),
+                        line_no: n.line_no,
+                        sku_code: n.sku_code.clone(),
+                        qty: n.qty,
+                    })
+                    .collect();
+                plan = Plan { assignments, unplaced: Vec::new() };
+                if let Some(e) = explanation.as_mut() {
+                    e.outcome = Outcome::Placed;
+                    e.nodes = vec![node.to_string()];
+                    e.reason = Some("carried out over the counter: booked at the store whatever it holds".into());
+                }
+            }
+            _ if d.fallback == Fallback::Hold => {
+                status = OrderStatus::Held;
+                plan = Plan::default();
+            }
+            _ => return Ok(Intake::Short { unplaced: d.plan.unplaced.clone(), at: only.map(str::to_string) }),
         }
-        _ if !plan.unplaced.is_empty() => {
-            return Ok(Intake::Short { unplaced: plan.unplaced, at: only.map(str::to_string) });
-        }
-        _ => {}
+    } else {
+        status = OrderStatus::Presale;
     }
-    let now = now_ms();
+    let admitted: Vec<(String, i64)> = needs.iter().map(|n| (n.sku_code.clone(), n.qty)).collect();
+    // Limits are checked (and purchases recorded) only for an order that will be written.
+    super::clearance::check_order(tx, input, now)?;
+    super::allocation::admit(tx, input.channel, &admitted, now)?;
+    let held_reason = match status {
+        OrderStatus::Held => explanation.as_ref().and_then(|e| e.reason.clone()),
+        _ => None,
+    };
     let row = OrderRow {
         id: placed.order_id.unwrap_or_else(Uuid::now_v7),
         channel: input.channel,
         channel_order_id: input.channel_order_id.clone(),
         fulfillment: input.fulfillment,
-        status: OrderStatus::Routed,
+        status,
         customer_name: input.customer.name.clone(),
         customer_phone: input.customer.phone.clone(),
         customer_address: input.customer.address.clone(),
@@ -327,6 +326,8 @@ pub fn try_intake(tx: &mut dyn Tx, input: &ChannelOrderInput, placed: &PlacedBy)
         placed_at_store: placed.store.clone(),
         digest,
         created_ms: now,
+        campaign: input.campaign.clone(),
+        held_reason,
     };
     if orders::order(tx, row.id)?.is_some() {
         return Err(ServiceError::conflict("order_conflict", format!("order id {} is already used", row.id)));
@@ -347,7 +348,30 @@ pub fn try_intake(tx: &mut dyn Tx, input: &ChannelOrderInput, placed: &PlacedBy)
         paid_total += l.unit_price.0 * l.qty.get() - l.discount.0;
         orders::insert_order_line(tx, row.id, &line)?;
     }
-    let (_, unreserved) = materialise(tx, &row, &plan, now, placed.carry_out)?;
+    let mut unreserved = Vec::new();
+    match (&routed, &input.presale) {
+        (Some(r), _) => {
+            if status == OrderStatus::Routed {
+                unreserved = materialise(tx, &row, &plan, r, now, placed.carry_out)?.1;
+            }
+        }
+        (None, Some(presale)) => {
+            super::campaigns::accept_presale(tx, row.id, presale, &admitted, now)?;
+            let (version, _) = routing::current(tx)?;
+            explanation = Some(Explanation {
+                config_version: version,
+                outcome: Outcome::Presale,
+                profile: None,
+                nodes: Vec::new(),
+                reason: Some(format!("sold in presale {presale}: routed when the expected stock arrives")),
+                attempts: Vec::new(),
+            });
+        }
+        (None, None) => {}
+    }
+    if let Some(e) = &explanation {
+        routing::record(tx, row.id, e, now)?;
+    }
     let reference = row.id.to_string();
     let channel_credit = settlement::AttributionEntry {
         order_id: row.id,
@@ -400,13 +424,26 @@ pub fn reroute(
     }
     let mut exclude = orders::rejecting_nodes(tx, order_id)?;
     exclude.extend(short_at.map(str::to_string));
-    let target = order.location_e6.map(|(a, b)| GeoPoint { lat: a as f64 / 1e6, lon: b as f64 / 1e6 });
-    let target = match (&order.pickup_store, target) {
-        (Some(store), None) => catalogue::node(tx, store)?.map(|n| n.location),
-        (_, t) => t,
+    let target = target_of(tx, &order)?;
+    let ask = routing::Ask {
+        channel: order.channel,
+        kind: order.fulfillment,
+        target,
+        only: None,
+        exclude: &exclude,
+        needs: lines,
+        own_store: order.placed_at_store.as_deref(),
+        campaign: order.campaign.as_deref(),
     };
-    let plan = route(tx, order.fulfillment, target, None, &exclude, lines, order.placed_at_store.as_deref())?;
-    let (ids, _) = materialise(tx, &order, &plan, now, false)?;
+    let routed = routing::decide(tx, &ask, now)?;
+    let plan = routed.decision.plan.clone();
+    let mut explanation = routed.decision.explanation.clone();
+    if !routed.decision.placed {
+        explanation.outcome = Outcome::Partial;
+        explanation.nodes = plan.nodes();
+    }
+    routing::record(tx, order_id, &explanation, now)?;
+    let (ids, _) = materialise(tx, &order, &plan, &routed, now, false)?;
     let lines_before = orders::order_lines(tx, order_id)?;
     for u in &plan.unplaced {
         orders::add_unrouted(tx, order_id, u.line_no, u.qty)?;
@@ -479,6 +516,7 @@ pub fn order_view(tx: &mut dyn Tx, id: Uuid) -> Result<Order, ServiceError> {
         lines,
         fulfillment_orders: fos,
         created_at: chrono::DateTime::from_timestamp_millis(o.created_ms).unwrap_or_default(),
+        routing: routing::latest(tx, id)?.map(Box::new),
     })
 }
 
@@ -539,4 +577,78 @@ pub fn cancel(tx: &mut dyn Tx, id: Uuid) -> Result<Order, ServiceError> {
         }
     }
     order_view(tx, id)
+}
+
+/// Routes an order waiting in [`OrderStatus::Held`] or [`OrderStatus::Presale`] (stock
+/// arrived, HQ retried it): runs the routing profiles, reserves and creates fulfillment
+/// orders. Answers true when the order was placed, false when it still cannot be (a held
+/// order stays held with the new reason, a presale order stays in presale). Orders in any
+/// other state are left alone (false).
+pub fn route_existing(tx: &mut dyn Tx, order_id: Uuid, now: i64) -> Result<bool, ServiceError> {
+    let Some(order) = orders::order(tx, order_id)? else { return Ok(false) };
+    if !matches!(order.status, OrderStatus::Held | OrderStatus::Presale) {
+        return Ok(false);
+    }
+    let lines: Vec<(u32, String, i64)> =
+        orders::order_lines(tx, order_id)?.into_iter().map(|l| (l.line_no, l.sku_code, l.qty)).collect();
+    let needs = needs_of(tx, &lines)?;
+    let target = target_of(tx, &order)?;
+    let only = if order.fulfillment == FulfillmentKind::Pickup { order.pickup_store.clone() } else { None };
+    let exclude = orders::rejecting_nodes(tx, order_id)?;
+    let ask = routing::Ask {
+        channel: order.channel,
+        kind: order.fulfillment,
+        target,
+        only: only.as_deref(),
+        exclude: &exclude,
+        needs: &needs,
+        own_store: order.placed_at_store.as_deref(),
+        campaign: order.campaign.as_deref(),
+    };
+    let routed = routing::decide(tx, &ask, now)?;
+    let mut explanation = routed.decision.explanation.clone();
+    if !routed.decision.placed {
+        if order.status == OrderStatus::Held {
+            explanation.outcome = Outcome::Held;
+            orders::set_order_routing(tx, order_id, OrderStatus::Held, explanation.reason.as_deref())?;
+            routing::record(tx, order_id, &explanation, now)?;
+        }
+        return Ok(false);
+    }
+    materialise(tx, &order, &routed.decision.plan, &routed, now, false)?;
+    orders::set_order_routing(tx, order_id, OrderStatus::Routed, None)?;
+    routing::record(tx, order_id, &explanation, now)?;
+    Ok(true)
+}
+
+/// Routes a hypothetical order through HQ's profiles without reserving or writing anything
+/// (`POST /api/v1/routing/dry-run`): validated as intake validates it, answered with the
+/// plan and the explanation. Presale orders are routed as if their stock had arrived.
+pub fn dry_run(tx: &mut dyn Tx, input: &ChannelOrderInput) -> Result<shared::routing::DryRun, ServiceError> {
+    validate(tx, input, &PlacedBy::default())?;
+    let lines: Vec<(u32, String, i64)> =
+        input.lines.iter().enumerate().map(|(i, l)| (i as u32 + 1, l.sku_code.clone(), l.qty.get())).collect();
+    let needs = needs_of(tx, &lines)?;
+    let pickup_node = match &input.pickup_store {
+        Some(s) if input.fulfillment == FulfillmentKind::Pickup => catalogue::node(tx, s)?,
+        _ => None,
+    };
+    let target = input.customer.location.or(pickup_node.as_ref().map(|n| n.location));
+    let ask = routing::Ask {
+        channel: input.channel,
+        kind: input.fulfillment,
+        target,
+        only: pickup_node.as_ref().map(|n| n.code.as_str()),
+        exclude: &[],
+        needs: &needs,
+        own_store: None,
+        campaign: input.campaign.as_deref(),
+    };
+    let d = routing::decide(tx, &ask, now_ms())?.decision;
+    Ok(shared::routing::DryRun {
+        placed: d.placed,
+        assignments: d.plan.assignments,
+        unplaced: d.plan.unplaced,
+        explanation: d.explanation,
+    })
 }

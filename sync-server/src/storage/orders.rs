@@ -39,25 +39,30 @@ pub struct OrderRow {
     pub digest: String,
     /// Created.
     pub created_ms: i64,
+    /// The campaign (promotion lock) its lines draw on, if any.
+    pub campaign: Option<String>,
+    /// Why routing holds it (status held), shown in HQ's needs-attention queue.
+    pub held_reason: Option<String>,
 }
 
 /// Inserts an order.
 pub fn insert_order(tx: &mut dyn Tx, o: &OrderRow) -> Result<(), StorageError> {
     tx.exec(
         "INSERT INTO orders (id, channel, channel_order_id, fulfillment, status, customer_name, customer_phone, customer_address,
-            lat_e6, lon_e6, pickup_store, associate_id, placed_at_store, digest, created_ms)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+            lat_e6, lon_e6, pickup_store, associate_id, placed_at_store, digest, created_ms, campaign, held_reason)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
         params![
             o.id, o.channel.as_str(), &o.channel_order_id, o.fulfillment.as_str(), o.status.as_str(),
             &o.customer_name, &o.customer_phone, &o.customer_address,
             o.location_e6.map(|l| l.0), o.location_e6.map(|l| l.1),
-            o.pickup_store.clone(), o.associate_id.clone(), o.placed_at_store.clone(), &o.digest, o.created_ms
+            o.pickup_store.clone(), o.associate_id.clone(), o.placed_at_store.clone(), &o.digest, o.created_ms,
+            o.campaign.clone(), o.held_reason.clone()
         ],
     )?;
     Ok(())
 }
 
-const ORDER_COLUMNS: &str = "id, channel, channel_order_id, fulfillment, status, customer_name, customer_phone, customer_address, lat_e6, lon_e6, pickup_store, associate_id, placed_at_store, digest, created_ms";
+const ORDER_COLUMNS: &str = "id, channel, channel_order_id, fulfillment, status, customer_name, customer_phone, customer_address, lat_e6, lon_e6, pickup_store, associate_id, placed_at_store, digest, created_ms, campaign, held_reason";
 
 fn order_from_row(r: &Row) -> Result<OrderRow, StorageError> {
     let bad = |what: &str, v: String| StorageError::Decode(format!("{what} {v}"));
@@ -82,6 +87,8 @@ fn order_from_row(r: &Row) -> Result<OrderRow, StorageError> {
         placed_at_store: r.opt_text(12)?,
         digest: r.text(13)?,
         created_ms: r.i64(14)?,
+        campaign: r.opt_text(15)?,
+        held_reason: r.opt_text(16)?,
     })
 }
 
@@ -105,6 +112,36 @@ pub fn order_by_channel(
 pub fn set_order_status(tx: &mut dyn Tx, id: Uuid, status: OrderStatus) -> Result<(), StorageError> {
     tx.exec("UPDATE orders SET status = $2 WHERE id = $1", params![id, status.as_str()])?;
     Ok(())
+}
+
+/// Sets an order's status and the reason routing holds it (None when it is not held).
+pub fn set_order_routing(
+    tx: &mut dyn Tx,
+    id: Uuid,
+    status: OrderStatus,
+    held_reason: Option<&str>,
+) -> Result<(), StorageError> {
+    tx.exec(
+        "UPDATE orders SET status = $2, held_reason = $3 WHERE id = $1",
+        params![id, status.as_str(), held_reason],
+    )?;
+    Ok(())
+}
+
+/// Orders in `status` created at or after `(after_ms, after_id)` in (created, id) order:
+/// HQ's needs-attention queue pages through held orders with it.
+pub fn orders_in_status(
+    tx: &mut dyn Tx,
+    status: OrderStatus,
+    after_ms: i64,
+    after_id: &str,
+    limit: u32,
+) -> Result<Vec<OrderRow>, StorageError> {
+    let sql = format!(
+        "SELECT {ORDER_COLUMNS} FROM orders WHERE status = $1 AND (created_ms > $2 OR (created_ms = $2 AND id > $3))
+         ORDER BY created_ms, id LIMIT $4"
+    );
+    tx.query(&sql, params![status.as_str(), after_ms, after_id, limit])?.iter().map(order_from_row).collect()
 }
 
 /// Inserts an order line.
@@ -361,6 +398,24 @@ pub fn fulfillment_lines(tx: &mut dyn Tx, id: Uuid) -> Result<Vec<FulfillmentLin
         })
     })
     .collect()
+}
+
+/// Removes a fulfillment line (HQ moved it to another node) and logs the change.
+pub fn delete_fulfillment_line(tx: &mut dyn Tx, id: Uuid, line_no: u32) -> Result<(), StorageError> {
+    tx.exec("DELETE FROM fulfillment_line WHERE fulfillment_order_id = $1 AND line_no = $2", params![id, line_no])?;
+    Ok(())
+}
+
+/// The next free line number of a fulfillment order.
+pub fn next_fulfillment_line_no(tx: &mut dyn Tx, id: Uuid) -> Result<u32, StorageError> {
+    Ok(tx
+        .query_opt(
+            "SELECT COALESCE(MAX(line_no), 0) + 1 FROM fulfillment_line WHERE fulfillment_order_id = $1",
+            params![id],
+        )?
+        .map(|r| r.i64(0))
+        .transpose()?
+        .unwrap_or(1) as u32)
 }
 
 /// Records picking of a line: its quantity becomes what was picked, with a new reservation
