@@ -74,8 +74,9 @@ pub struct Audit {
     pub balances: u64,
     /// Stock movements in the ledger.
     pub movements: u64,
-    /// `node/sku/quality` of balances whose on-hand differs from their ledger sum (should be
-    /// empty).
+    /// `node/sku/quality` of balances whose on-hand differs from their ledger sum, and
+    /// `node/sku/quality/locked` of those whose locked layer differs from its lock movements
+    /// (should be empty).
     pub ledger_mismatches: Vec<String>,
     /// `node/sku/quality` of balances whose reserved differs from their active reservations
     /// (should be empty).
@@ -104,6 +105,9 @@ pub struct Reservation {
     pub qty: i64,
     /// Where the reservation is in its life.
     pub status: ReservationStatus,
+    /// For channel holds: when the hold expires (Unix ms) and the sweeper releases it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_ms: Option<i64>,
 }
 
 /// Where a reservation is in its life.

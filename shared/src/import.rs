@@ -99,4 +99,9 @@ pub struct ReservationRequest {
     pub sku_code: String,
     /// Units.
     pub qty: Qty,
+    /// How long the hold lives, in seconds (at most HQ's `holds.max_ttl_seconds`); HQ's
+    /// `holds.default_ttl_seconds` when left out. Past it the sweeper releases the hold.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
+    pub ttl_seconds: Option<u32>,
 }

@@ -130,6 +130,11 @@ fn validate(b: &ImportBundle, tx: &mut dyn Tx) -> Result<(), ServiceError> {
 
 /// Applies an import in one transaction: all of it or, on any invalid row, none of it.
 pub fn import(tx: &mut dyn Tx, b: &ImportBundle) -> Result<ImportSummary, ServiceError> {
+    // Published channel quantities: once per SKU at the end, not once per stock row.
+    crate::storage::allocation::batched(tx, |tx| import_now(tx, b))
+}
+
+fn import_now(tx: &mut dyn Tx, b: &ImportBundle) -> Result<ImportSummary, ServiceError> {
     // The HTTP layer refuses control characters in any field; an import from the command
     // line does not pass it, so the same rule is applied to the whole bundle here.
     super::text::check_document(b)?;
@@ -215,6 +220,10 @@ pub use shared::admin::AdjustmentResult;
 /// would take on-hand below zero or below what is reserved refuses the whole batch (422
 /// `adjustment_exceeds_stock`, naming the line).
 pub fn adjust(tx: &mut dyn Tx, batch: &StockAdjustmentBatch) -> Result<AdjustmentResult, ServiceError> {
+    crate::storage::allocation::batched(tx, |tx| adjust_now(tx, batch))
+}
+
+fn adjust_now(tx: &mut dyn Tx, batch: &StockAdjustmentBatch) -> Result<AdjustmentResult, ServiceError> {
     check_text("batch_id", &batch.batch_id, 100)?;
     if batch.lines.is_empty() || batch.lines.len() > 10_000 {
         return Err(ServiceError::invalid("invalid_batch", "a batch has 1 to 10000 lines"));
@@ -267,9 +276,9 @@ pub fn adjust(tx: &mut dyn Tx, batch: &StockAdjustmentBatch) -> Result<Adjustmen
             return Err(ServiceError::invalid(
                 "adjustment_exceeds_stock",
                 format!(
-                    "line {} ({} {} at {}): a delta of {} would leave {} on hand with {} reserved (counting the \
-                     batch's earlier lines); an adjustment may not take on-hand below zero or below what is \
-                     reserved. Nothing in batch {} was applied",
+                    "line {} ({} {} at {}): a delta of {} would leave {} on hand with {} reserved and {} locked \
+                     (counting the batch's earlier lines); an adjustment may not take on-hand below zero or below \
+                     what is reserved and locked for campaigns. Nothing in batch {} was applied",
                     i + 1,
                     l.sku_code,
                     l.quality.as_str(),
@@ -277,6 +286,7 @@ pub fn adjust(tx: &mut dyn Tx, batch: &StockAdjustmentBatch) -> Result<Adjustmen
                     l.delta,
                     level.on_hand + l.delta,
                     level.reserved,
+                    level.locked,
                     batch.batch_id
                 ),
             ));
@@ -297,7 +307,8 @@ pub struct HoldResult {
     pub created: bool,
 }
 
-/// Places a channel hold: all of `qty` or nothing. Idempotent by `reference`.
+/// Places a channel hold: all of `qty` or nothing, for `ttl_seconds` (HQ's default TTL when
+/// not given); the sweeper releases it when that passes. Idempotent by `reference`.
 pub fn hold(tx: &mut dyn Tx, req: &ReservationRequest) -> Result<HoldResult, ServiceError> {
     check_text("reference", &req.reference, 100)?;
     if let Some(existing) = ledger::reservation_by_reference(tx, &req.reference)? {
@@ -315,6 +326,14 @@ pub fn hold(tx: &mut dyn Tx, req: &ReservationRequest) -> Result<HoldResult, Ser
     if !catalogue::sku_exists(tx, &req.sku_code)? {
         return Err(ServiceError::invalid("unknown_sku", format!("unknown SKU {}", req.sku_code)));
     }
+    let holds = super::campaigns::stock_control(tx)?.policy.holds;
+    let ttl = req.ttl_seconds.unwrap_or(holds.default_ttl_seconds);
+    if ttl == 0 || ttl > holds.max_ttl_seconds {
+        return Err(ServiceError::invalid(
+            "invalid_ttl",
+            format!("ttl_seconds must be 1 to {} (HQ's holds.max_ttl_seconds)", holds.max_ttl_seconds),
+        ));
+    }
     let id = uuid::Uuid::now_v7().to_string();
     let now = now_ms();
     if !ledger::try_reserve(tx, &id, Some(&req.reference), &req.node_code, &req.sku_code, req.qty.get(), now)? {
@@ -324,6 +343,7 @@ pub fn hold(tx: &mut dyn Tx, req: &ReservationRequest) -> Result<HoldResult, Ser
             format!("only {available} of {} available at {}, {} requested", req.sku_code, req.node_code, req.qty.get()),
         ));
     }
+    ledger::set_expiry(tx, &id, now + i64::from(ttl) * 1000)?;
     let reservation = ledger::reservation(tx, &id)?.ok_or_else(|| ServiceError::not_found("reservation", &id))?;
     Ok(HoldResult { reservation, created: true })
 }
@@ -370,6 +390,8 @@ pub fn network_availability(
     let limit = limit.clamp(1, MAX_AVAILABILITY_PAGE);
     let items = ledger::network_availability(tx, after, limit)?;
     let next = (items.len() as u32 == limit).then(|| items.last().map(|i| i.0.clone())).flatten();
+    // Kits (bundles) have no balance: their availability is the minimum over components.
+    let items = super::routing::with_kits(tx, items, after, limit)?;
     Ok(AvailabilityPage {
         as_of: now,
         items: items.into_iter().map(|(sku_code, available)| NetworkAvailability { sku_code, available }).collect(),

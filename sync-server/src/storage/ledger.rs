@@ -6,12 +6,21 @@
 //! physical facts (a count finding less) may, and those are flagged for HQ. Reservations are a
 //! single conditional UPDATE, so concurrent requests can never reserve more than is
 //! available, whatever the backend's isolation level.
+//!
+//! The `locked` layer (promotion locks, 库存快照) is audited the same way: every change of a
+//! balance's locked units is a lock movement (`lock_movement`: lock, draw, return, release,
+//! shrink) that leaves on-hand alone, and locked equals both the sum of its lock movements and
+//! the units the campaigns still hold there (`campaign_lock.left_qty`). A lock takes only
+//! available units, removals HQ decides stop at reserved + locked, and a physical fact that
+//! leaves less on hand shrinks the locks (`shared::campaign::excess_locked`), so locked never
+//! exceeds on-hand.
 
 use super::{changes, StorageError, Tx};
 use crate::params;
 use shared::admin::ReservationStatus;
 /// Reservations and the audit are sent to HQ as they are: the API's own types.
 pub use shared::admin::{Audit, Reservation};
+use shared::campaign::excess_locked;
 use shared::protocol::StockRecord;
 use shared::stock::{MovementReason, Quality, StockLevel};
 
@@ -29,7 +38,12 @@ fn ensure_balance(tx: &mut dyn Tx, node: &str, sku: &str, quality: Quality) -> R
 }
 
 fn touched(tx: &mut dyn Tx, node: &str, sku: &str, quality: Quality) -> Result<(), StorageError> {
-    changes::record(tx, node, changes::Entity::Stock, &stock_key(sku, quality))
+    changes::record(tx, node, changes::Entity::Stock, &stock_key(sku, quality))?;
+    // Channel allocation: the SKU's published quantities follow its pool in this transaction.
+    if quality == Quality::Sellable {
+        super::allocation::stock_changed(tx, sku, None)?;
+    }
+    Ok(())
 }
 
 /// One balance (zeros if none).
@@ -76,11 +90,14 @@ pub fn record_movement(tx: &mut dyn Tx, m: &Movement<'_>, now_ms: i64) -> Result
         "UPDATE stock_balance SET on_hand = on_hand + $4 WHERE node_code = $1 AND sku_code = $2 AND quality = $3",
         params![m.node, m.sku, m.quality.as_str(), m.delta],
     )?;
+    if m.delta < 0 && m.quality == Quality::Sellable {
+        shrink_locks(tx, m.node, m.sku, m.reference, now_ms)?;
+    }
     touched(tx, m.node, m.sku, m.quality)
 }
 
 /// Appends a movement unless it would take the balance's on-hand below zero or below what
-/// is reserved: one conditional UPDATE, so a concurrent reservation or removal cannot slip
+/// is reserved and locked: one conditional UPDATE, so a concurrent reservation or removal cannot slip
 /// in between check and write. Adding units always succeeds. Returns false, changing
 /// nothing, when the movement is refused.
 pub fn try_record_movement(tx: &mut dyn Tx, m: &Movement<'_>, now_ms: i64) -> Result<bool, StorageError> {
@@ -90,7 +107,7 @@ pub fn try_record_movement(tx: &mut dyn Tx, m: &Movement<'_>, now_ms: i64) -> Re
     }
     let n = tx.exec(
         "UPDATE stock_balance SET on_hand = on_hand + $4
-         WHERE node_code = $1 AND sku_code = $2 AND quality = $3 AND on_hand + $4 >= 0 AND on_hand + $4 >= reserved",
+         WHERE node_code = $1 AND sku_code = $2 AND quality = $3 AND on_hand + $4 >= 0 AND on_hand + $4 >= reserved + locked",
         params![m.node, m.sku, m.quality.as_str(), m.delta],
     )?;
     if n == 0 {
@@ -202,20 +219,24 @@ fn reservation_from_row(r: &super::Row) -> Result<Reservation, StorageError> {
             ReservationStatus::parse(&status)
                 .ok_or_else(|| StorageError::Decode(format!("reservation status {status}")))?
         },
+        expires_ms: r.opt_i64(6)?,
     })
 }
 
 /// A reservation by id.
 pub fn reservation(tx: &mut dyn Tx, id: &str) -> Result<Option<Reservation>, StorageError> {
-    tx.query_opt("SELECT id, reference, node_code, sku_code, qty, status FROM reservation WHERE id = $1", params![id])?
-        .map(|r| reservation_from_row(&r))
-        .transpose()
+    tx.query_opt(
+        "SELECT id, reference, node_code, sku_code, qty, status, expires_ms FROM reservation WHERE id = $1",
+        params![id],
+    )?
+    .map(|r| reservation_from_row(&r))
+    .transpose()
 }
 
 /// A reservation by the caller's reference.
 pub fn reservation_by_reference(tx: &mut dyn Tx, reference: &str) -> Result<Option<Reservation>, StorageError> {
     tx.query_opt(
-        "SELECT id, reference, node_code, sku_code, qty, status FROM reservation WHERE reference = $1",
+        "SELECT id, reference, node_code, sku_code, qty, status, expires_ms FROM reservation WHERE reference = $1",
         params![reference],
     )?
     .map(|r| reservation_from_row(&r))
@@ -250,6 +271,9 @@ pub fn close_reservation(
     )?;
     if n == 0 {
         return Ok(false);
+    }
+    if how == Close::Release && return_to_lock(tx, &r, now_ms)? {
+        return Ok(true);
     }
     tx.exec(
         "UPDATE stock_balance SET reserved = reserved - $3 WHERE node_code = $1 AND sku_code = $2 AND quality = 'sellable'",
@@ -376,10 +400,24 @@ pub fn audit(tx: &mut dyn Tx) -> Result<Audit, StorageError> {
         "SELECT node_code, sku_code, quality FROM stock_balance WHERE reserved > on_hand LIMIT 100",
         params![],
     )?;
+    // The locked layer against its lock movements and against what the campaigns hold.
+    let locks = tx.query(
+        "SELECT b.node_code, b.sku_code, b.quality FROM stock_balance b
+         LEFT JOIN (SELECT node_code, sku_code, SUM(delta) AS total FROM lock_movement GROUP BY node_code, sku_code) m
+           ON m.node_code = b.node_code AND m.sku_code = b.sku_code AND b.quality = 'sellable'
+         LEFT JOIN (SELECT node_code, sku_code, SUM(left_qty) AS total FROM campaign_lock GROUP BY node_code, sku_code) c
+           ON c.node_code = b.node_code AND c.sku_code = b.sku_code AND b.quality = 'sellable'
+         WHERE b.locked <> COALESCE(m.total, 0) OR b.locked <> COALESCE(c.total, 0) OR (b.locked > 0 AND b.locked > b.on_hand) LIMIT 100",
+        params![],
+    )?;
+    let mut ledger_mismatches: Vec<String> = ledger.iter().map(key).collect::<Result<_, _>>()?;
+    for r in &locks {
+        ledger_mismatches.push(format!("{}/locked", key(r)?));
+    }
     Ok(Audit {
         balances: counts.i64(0)? as u64,
         movements: counts.i64(1)? as u64,
-        ledger_mismatches: ledger.iter().map(key).collect::<Result<_, _>>()?,
+        ledger_mismatches,
         reservation_mismatches: reservations.iter().map(key).collect::<Result<_, _>>()?,
         oversold: oversold.iter().map(key).collect::<Result<_, _>>()?,
     })
@@ -419,5 +457,229 @@ pub fn network_availability(tx: &mut dyn Tx, after: &str, limit: u32) -> Result<
     )?
     .iter()
     .map(|r| Ok((r.text(0)?, r.i64(1)?)))
+    .collect()
+}
+
+#[allow(clippy::too_many_arguments)]
+fn lock_movement(
+    tx: &mut dyn Tx,
+    node: &str,
+    sku: &str,
+    delta: i64,
+    reason: &str,
+    campaign: &str,
+    reference: &str,
+    now_ms: i64,
+) -> Result<(), StorageError> {
+    tx.exec(
+        "INSERT INTO lock_movement (node_code, sku_code, delta, reason, campaign_code, reference, at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        params![node, sku, delta, reason, campaign, reference, now_ms],
+    )?;
+    Ok(())
+}
+
+/// Locks `qty` available units of a balance for `campaign` (the `locked` layer, with a lock
+/// movement): one conditional UPDATE, so it never takes units another request reserved or
+/// locked. Returns false, changing nothing, when fewer are available.
+pub fn try_lock(
+    tx: &mut dyn Tx,
+    campaign: &str,
+    node: &str,
+    sku: &str,
+    qty: i64,
+    now_ms: i64,
+) -> Result<bool, StorageError> {
+    let n = tx.exec(
+        "UPDATE stock_balance SET locked = locked + $3
+         WHERE node_code = $1 AND sku_code = $2 AND quality = 'sellable' AND on_hand - reserved - safety - locked >= $3",
+        params![node, sku, qty],
+    )?;
+    if n == 0 {
+        return Ok(false);
+    }
+    tx.exec(
+        "INSERT INTO campaign_lock (campaign_code, node_code, sku_code, locked, left_qty) VALUES ($1, $2, $3, $4, $4)
+         ON CONFLICT (campaign_code, node_code, sku_code)
+         DO UPDATE SET locked = campaign_lock.locked + excluded.locked, left_qty = campaign_lock.left_qty + excluded.left_qty",
+        params![campaign, node, sku, qty],
+    )?;
+    lock_movement(tx, node, sku, qty, "lock", campaign, campaign, now_ms)?;
+    touched(tx, node, sku, Quality::Sellable)?;
+    Ok(true)
+}
+
+/// Units `campaign` still holds at a balance.
+pub fn lock_left(tx: &mut dyn Tx, campaign: &str, node: &str, sku: &str) -> Result<i64, StorageError> {
+    Ok(tx
+        .query_opt(
+            "SELECT left_qty FROM campaign_lock WHERE campaign_code = $1 AND node_code = $2 AND sku_code = $3",
+            params![campaign, node, sku],
+        )?
+        .map(|r| r.i64(0))
+        .transpose()?
+        .unwrap_or(0))
+}
+
+/// Gives everything `campaign` still holds at a balance back to the pool (`reason`:
+/// `release` at the end or early); answers how many units. Harmless when nothing is left.
+pub fn release_lock(
+    tx: &mut dyn Tx,
+    campaign: &str,
+    node: &str,
+    sku: &str,
+    reason: &str,
+    now_ms: i64,
+) -> Result<i64, StorageError> {
+    loop {
+        let left = lock_left(tx, campaign, node, sku)?;
+        if left == 0 {
+            return Ok(0);
+        }
+        // Conditional on what was read: a concurrent draw changes left_qty and this reads again.
+        let n = tx.exec(
+            "UPDATE campaign_lock SET left_qty = 0, released = released + $4
+             WHERE campaign_code = $1 AND node_code = $2 AND sku_code = $3 AND left_qty = $4",
+            params![campaign, node, sku, left],
+        )?;
+        if n == 0 {
+            continue;
+        }
+        tx.exec(
+            "UPDATE stock_balance SET locked = locked - $3 WHERE node_code = $1 AND sku_code = $2 AND quality = 'sellable'",
+            params![node, sku, left],
+        )?;
+        lock_movement(tx, node, sku, -left, reason, campaign, campaign, now_ms)?;
+        touched(tx, node, sku, Quality::Sellable)?;
+        return Ok(left);
+    }
+}
+
+/// Reserves `qty` units of `campaign`'s lock at a balance: locked → reserved (on-hand
+/// unchanged), an ordinary active reservation `id` closed like any other. Returns false,
+/// changing nothing, when the lock holds fewer units there.
+#[allow(clippy::too_many_arguments)]
+pub fn reserve_locked(
+    tx: &mut dyn Tx,
+    campaign: &str,
+    id: &str,
+    reference: Option<&str>,
+    node: &str,
+    sku: &str,
+    qty: i64,
+    now_ms: i64,
+) -> Result<bool, StorageError> {
+    let n = tx.exec(
+        "UPDATE campaign_lock SET left_qty = left_qty - $4, sold = sold + $4
+         WHERE campaign_code = $1 AND node_code = $2 AND sku_code = $3 AND left_qty >= $4",
+        params![campaign, node, sku, qty],
+    )?;
+    if n == 0 {
+        return Ok(false);
+    }
+    tx.exec(
+        "UPDATE stock_balance SET locked = locked - $3, reserved = reserved + $3
+         WHERE node_code = $1 AND sku_code = $2 AND quality = 'sellable'",
+        params![node, sku, qty],
+    )?;
+    tx.exec(
+        "INSERT INTO reservation (id, reference, node_code, sku_code, qty, status, created_ms) VALUES ($1, $2, $3, $4, $5, 'active', $6)",
+        params![id, reference, node, sku, qty, now_ms],
+    )?;
+    tx.exec(
+        "INSERT INTO lock_draw (reservation_id, campaign_code, node_code, sku_code, qty) VALUES ($1, $2, $3, $4, $5)",
+        params![id, campaign, node, sku, qty],
+    )?;
+    lock_movement(tx, node, sku, -qty, "draw", campaign, id, now_ms)?;
+    touched(tx, node, sku, Quality::Sellable)?;
+    Ok(true)
+}
+
+/// A released reservation drawn from a lock whose campaign still runs gives its units back
+/// to the lock (an order cancelled during a live stream is sold again in it), not to the
+/// pool. The campaign row is touched first: the release at the window's end touches it too,
+/// so the two cannot interleave (PostgreSQL row lock; SQLite has one writer).
+fn return_to_lock(tx: &mut dyn Tx, r: &Reservation, now_ms: i64) -> Result<bool, StorageError> {
+    let Some(row) =
+        tx.query_opt("SELECT campaign_code, qty FROM lock_draw WHERE reservation_id = $1", params![&r.id])?
+    else {
+        return Ok(false);
+    };
+    let campaign = row.text(0)?;
+    let qty = row.i64(1)?.min(r.qty);
+    let open = tx.exec(
+        "UPDATE campaign SET closed_ms = closed_ms
+         WHERE code = $1 AND closed_ms IS NULL AND starts_ms <= $2 AND ends_ms > $2",
+        params![&campaign, now_ms],
+    )?;
+    if open == 0 || qty <= 0 {
+        return Ok(false);
+    }
+    tx.exec(
+        "UPDATE campaign_lock SET left_qty = left_qty + $4, sold = sold - $4
+         WHERE campaign_code = $1 AND node_code = $2 AND sku_code = $3",
+        params![&campaign, &r.node_code, &r.sku_code, qty],
+    )?;
+    tx.exec(
+        "UPDATE stock_balance SET reserved = reserved - $3, locked = locked + $4
+         WHERE node_code = $1 AND sku_code = $2 AND quality = 'sellable'",
+        params![&r.node_code, &r.sku_code, r.qty, qty],
+    )?;
+    lock_movement(tx, &r.node_code, &r.sku_code, qty, "return", &campaign, &r.id, now_ms)?;
+    touched(tx, &r.node_code, &r.sku_code, Quality::Sellable)?;
+    Ok(true)
+}
+
+/// After a physical fact took on-hand down: unlocks what the balance can no longer back
+/// (latest-ending campaigns first), with `shrink` lock movements.
+fn shrink_locks(tx: &mut dyn Tx, node: &str, sku: &str, reference: &str, now_ms: i64) -> Result<(), StorageError> {
+    let level = balance(tx, node, sku, Quality::Sellable)?;
+    let mut excess = excess_locked(&level);
+    if excess == 0 {
+        return Ok(());
+    }
+    let rows = tx.query(
+        "SELECT l.campaign_code, l.left_qty FROM campaign_lock l JOIN campaign c ON c.code = l.campaign_code
+         WHERE l.node_code = $1 AND l.sku_code = $2 AND l.left_qty > 0 ORDER BY c.ends_ms DESC, l.campaign_code",
+        params![node, sku],
+    )?;
+    for r in rows {
+        if excess == 0 {
+            break;
+        }
+        let campaign = r.text(0)?;
+        let take = r.i64(1)?.min(excess);
+        let n = tx.exec(
+            "UPDATE campaign_lock SET left_qty = left_qty - $4, released = released + $4
+             WHERE campaign_code = $1 AND node_code = $2 AND sku_code = $3 AND left_qty >= $4",
+            params![&campaign, node, sku, take],
+        )?;
+        if n == 0 {
+            continue;
+        }
+        tx.exec(
+            "UPDATE stock_balance SET locked = locked - $3 WHERE node_code = $1 AND sku_code = $2 AND quality = 'sellable'",
+            params![node, sku, take],
+        )?;
+        lock_movement(tx, node, sku, -take, "shrink", &campaign, reference, now_ms)?;
+        excess -= take;
+    }
+    Ok(())
+}
+
+/// Sets when a channel hold expires.
+pub fn set_expiry(tx: &mut dyn Tx, id: &str, expires_ms: i64) -> Result<(), StorageError> {
+    tx.exec("UPDATE reservation SET expires_ms = $2 WHERE id = $1", params![id, expires_ms])?;
+    Ok(())
+}
+
+/// Active holds whose TTL passed by `now_ms`, oldest expiry first, at most `limit`.
+pub fn expired_holds(tx: &mut dyn Tx, now_ms: i64, limit: u32) -> Result<Vec<String>, StorageError> {
+    tx.query(
+        "SELECT id FROM reservation WHERE status = 'active' AND expires_ms IS NOT NULL AND expires_ms <= $1
+         ORDER BY expires_ms, id LIMIT $2",
+        params![now_ms, limit],
+    )?
+    .iter()
+    .map(|r| r.text(0))
     .collect()
 }

@@ -91,6 +91,7 @@ async fn run(storage: &dyn Storage, ops: Vec<Op>, mut model: Model) -> Result<()
                     node_code: NODES[node].into(),
                     sku_code: SKUS[sku].into(),
                     qty: Qty::new(qty).unwrap(),
+                    ttl_seconds: None,
                 };
                 let (on_hand, reserved) = model.entry((node, sku)).or_default();
                 let fits = *on_hand - *reserved >= qty;
