@@ -81,6 +81,8 @@ step "benchmark smoke runs (short and small; figures are not checked)"
 cargo test --locked -p sync-server --bench reservations -- --seconds 1
 cargo test --locked -p sync-server --bench reservations_pg -- --seconds 1
 cargo test --locked -p sync-server --bench aisle_lookup -- --quick
+cargo test --locked -p sync-server --bench routing -- --quick
+cargo test --locked -p sync-server --bench intake -- --quick
 cargo test --locked -p tests --bench bootstrap -- --quick
 cargo test --locked -p tests --bench barcode -- --quick
 cargo test --locked -p tests --bench push -- --quick

@@ -6,10 +6,13 @@
 
 pub mod admin;
 pub mod aisle;
+pub mod allocation;
 pub mod api_error;
 pub mod app;
 pub mod approval;
+pub mod campaign;
 pub mod catalogue;
+pub mod clearance;
 pub mod courier;
 pub mod ean13;
 pub mod fulfillment;
@@ -26,6 +29,7 @@ pub mod protocol;
 pub mod quantity;
 pub mod returns;
 pub mod routing;
+pub mod routing_explanation;
 pub mod rules;
 pub mod scan;
 pub mod secret;

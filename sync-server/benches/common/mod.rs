@@ -1,6 +1,8 @@
 //! What the reservation benchmarks share: the seeded catalogue and the HTTP load.
 #![allow(dead_code)]
 
+pub mod intake;
+
 use rand::{Rng, SeedableRng};
 use serde_json::json;
 use shared::catalogue::{Sku, Style};

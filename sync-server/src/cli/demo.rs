@@ -23,6 +23,26 @@ async fn demo_return(storage: &dyn storage::Storage) -> anyhow::Result<Option<uu
     Ok(Some(id))
 }
 
+/// The demo's stock-control seed: the deepest sellable SKUs of the network and a central
+/// warehouse (see `service::demo::seed_stock_control`).
+fn stock_control_seed(data: &gen::Dataset) -> Option<service::demo::StockControlSeed> {
+    use std::collections::BTreeMap;
+    let mut depth: BTreeMap<&str, i64> = BTreeMap::new();
+    for s in data.bundle.stock.iter().filter(|s| s.quality == shared::stock::Quality::Sellable) {
+        *depth.entry(s.sku_code.as_str()).or_default() += s.on_hand.get();
+    }
+    let kits: Vec<&str> = data.bundle.bundles.iter().map(|b| b.sku_code.as_str()).collect();
+    let mut deep: Vec<(&str, i64)> = depth.into_iter().filter(|(k, _)| !kits.contains(k)).collect();
+    deep.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let style_of = |code: &str| data.bundle.skus.iter().find(|s| s.code == code).map(|s| s.style_code.clone());
+    let deep_skus = deep.iter().take(4).filter_map(|(k, _)| Some((k.to_string(), style_of(k)?))).collect();
+    let warehouse = data.bundle.nodes.iter().find(|n| n.kind == shared::node::NodeKind::CentralWarehouse)?.code.clone();
+    Some(service::demo::StockControlSeed { deep_skus, warehouse })
+}
+
+/// The demo's routing configuration: the documented example.
+const DEMO_ROUTING: &str = include_str!("../../../docs/routing.example.toml");
+
 /// Step between two statuses of a simulated booking.
 const DEMO_STEP_MS: u64 = 6_000;
 
@@ -102,7 +122,28 @@ pub async fn run(listen: &str, data_dir: &Path, fresh: bool) -> anyhow::Result<(
             data.bundle.stock.len(),
             data.orders.len()
         );
+        let seed = stock_control_seed(&data);
         import_bundle(storage.as_ref(), data.bundle).await?;
+        // The routing profiles of the documented example (docs/routing.example.toml).
+        let routing: shared::routing::config::RoutingConfig =
+            toml::from_str(DEMO_ROUTING).context("the demo's routing example does not parse")?;
+        let now = service::now_ms();
+        let applied = service::write(storage.as_ref(), move |tx| service::routing::put_config(tx, &routing, now))
+            .await
+            .context("cannot apply the demo's routing profiles")?;
+        println!("  routing: {} profiles (version {})", applied.config.profiles.len(), applied.version);
+        if let Some(seed) = seed {
+            let now = service::now_ms();
+            let seeded = service::write(storage.as_ref(), move |tx| service::demo::seed_stock_control(tx, &seed, now))
+                .await
+                .context("cannot seed the demo's stock control")?;
+            if let Some(s) = seeded {
+                println!(
+                    "  stock control: allocation rule {} (switches below 500 units), live-stream lock {}, presale {}",
+                    s.allocation_rule, s.campaign, s.presale
+                );
+            }
+        }
         let total = data.orders.len();
         let (created, _, refused) = import_orders(storage.as_ref(), data.orders, |i| {
             if i % 50 == 0 || i == total {

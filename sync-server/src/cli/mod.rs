@@ -3,6 +3,7 @@
 #[cfg(feature = "demo")]
 mod demo;
 mod import;
+mod routing;
 
 use crate::config::{self, FileConfig, DEFAULT_DATABASE, DEFAULT_LISTEN};
 use crate::service::{self, enroll, now_ms};
@@ -74,11 +75,30 @@ enum Command {
         #[arg(long)]
         fresh: bool,
     },
+    /// HQ's routing configuration as a file (the document of PUT /api/v1/routing/config).
+    Routing {
+        #[command(subcommand)]
+        action: RoutingAction,
+    },
     /// Revoke a device's access.
     RevokeDevice {
         /// Device id (see GET /api/v1/devices).
         id: String,
     },
+}
+
+/// What `sync-server routing` does.
+#[derive(Subcommand, Debug)]
+enum RoutingAction {
+    /// Validate a routing configuration file (JSON, or TOML if it ends in .toml) and store it
+    /// as the next version.
+    Apply {
+        /// The file.
+        #[arg(long)]
+        file: PathBuf,
+    },
+    /// Print the routing configuration in force (JSON, with its version).
+    Show,
 }
 
 /// What one client may hold of the server, and how many failed credential checks it gets.
@@ -210,6 +230,8 @@ async fn serve_with(
     couriers: crate::courier::Couriers,
 ) -> anyhow::Result<()> {
     crate::start_couriers(storage.clone(), &couriers).await.context("cannot start the courier worker")?.spawn();
+    crate::service::stock_control::Sweeper::new(storage.clone(), std::time::Duration::from_secs(2)).spawn();
+    crate::service::allocation::webhook::Worker::new(storage.clone()).spawn();
     let app = crate::app_with_couriers(storage, admin_token, limits.auth_limits(), couriers);
     let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
     tracing::info!(address = %listener.local_addr()?, "sync server listening");
@@ -256,6 +278,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Import { files } => import::run(open(&s.database)?.as_ref(), &files).await,
         #[cfg(feature = "demo")]
         Command::Demo { listen, data_dir, fresh } => demo::run(&listen, &data_dir, fresh).await,
+        Command::Routing { action: RoutingAction::Apply { file } } => {
+            routing::apply(open(&s.database)?.as_ref(), &file).await
+        }
+        Command::Routing { action: RoutingAction::Show } => routing::show(open(&s.database)?.as_ref()).await,
         Command::RevokeDevice { id } => {
             let storage = open(&s.database)?;
             let device = id.clone();

@@ -2,13 +2,16 @@
 
 mod admin;
 mod aisle;
+mod allocation;
 mod auth;
+mod campaigns;
 mod couriers;
 mod device;
 pub mod error;
 mod openapi;
 pub mod rate_limit;
 mod returns;
+mod routing;
 pub mod serve;
 mod text;
 
@@ -107,6 +110,13 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(admin::intake))
         .routes(routes!(admin::order))
         .routes(routes!(admin::cancel))
+        .routes(routes!(routing::config, routing::set_config))
+        .routes(routes!(routing::config_version))
+        .routes(routes!(routing::set_node))
+        .routes(routes!(routing::dry_run))
+        .routes(routes!(routing::held))
+        .routes(routes!(routing::route))
+        .routes(routes!(routing::reassign))
         .routes(routes!(admin::delivered))
         .routes(routes!(admin::enrollment_code))
         .routes(routes!(admin::devices))
@@ -133,6 +143,22 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(couriers::cancel_courier))
         .routes(routes!(couriers::register_shop))
         .routes(routes!(couriers::courier_policy, couriers::set_courier_policy))
+        .routes(routes!(campaigns::create_campaign, campaigns::list_campaigns))
+        .routes(routes!(campaigns::get_campaign))
+        .routes(routes!(campaigns::release_campaign))
+        .routes(routes!(campaigns::create_presale, campaigns::list_presales))
+        .routes(routes!(campaigns::get_presale))
+        .routes(routes!(campaigns::close_presale))
+        .routes(routes!(campaigns::route_presale))
+        .routes(routes!(campaigns::stock_control, campaigns::set_stock_control))
+        .routes(routes!(campaigns::employee_prices, campaigns::set_employee_prices))
+        .routes(routes!(campaigns::outlet_candidates, campaigns::direct_to_outlet))
+        .routes(routes!(allocation::config, allocation::set_config))
+        .routes(routes!(allocation::config_version))
+        .routes(routes!(allocation::sku))
+        .routes(routes!(allocation::switches))
+        .routes(routes!(allocation::feed))
+        .routes(routes!(allocation::webhook, allocation::set_webhook))
         .layer(DefaultBodyLimit::max(BODY_LIMIT));
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi()).merge(import).merge(push).merge(adjust).merge(rest)
 }

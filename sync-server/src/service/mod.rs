@@ -1,6 +1,9 @@
 //! Business logic, written once over [`crate::storage::Tx`] so every backend runs it.
 
 pub mod aisle;
+pub mod allocation;
+pub mod campaigns;
+pub mod clearance;
 pub mod courier;
 mod credit;
 #[cfg(feature = "demo")]
@@ -15,8 +18,10 @@ pub mod pull;
 pub mod push;
 pub mod refunds;
 pub mod returns;
+pub mod routing;
 pub mod settings;
 pub mod stock;
+pub mod stock_control;
 pub mod text;
 mod transitions;
 

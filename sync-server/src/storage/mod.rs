@@ -7,6 +7,8 @@
 //! migrations.
 
 pub mod aisle;
+pub mod allocation;
+pub mod campaigns;
 pub mod catalogue;
 pub mod changes;
 pub mod courier;
@@ -17,6 +19,7 @@ pub mod ledger;
 pub mod orders;
 pub mod postgres;
 pub mod returns;
+pub mod routing;
 pub mod settings;
 pub mod settlement;
 pub mod sqlite;

@@ -32,6 +32,9 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (5, include_str!("migrations/postgres/0005_returns.sql")),
     (6, include_str!("migrations/postgres/0006_aisle.sql")),
     (7, include_str!("migrations/postgres/0007_courier.sql")),
+    (8, include_str!("migrations/postgres/0008_routing.sql")),
+    (9, include_str!("migrations/postgres/0009_allocation.sql")),
+    (10, include_str!("migrations/postgres/0010_campaigns.sql")),
 ];
 
 struct Conn {
@@ -262,6 +265,7 @@ fn position_changes(conn: &mut Conn) -> Result<(), StorageError> {
     let Conn { client, statements } = conn;
     let mut t = client.build_transaction().isolation_level(IsolationLevel::ReadCommitted).start().map_err(map_err)?;
     super::changes::position_committed(&mut PgTx { t: &mut t, statements })?;
+    super::allocation::position_committed(&mut PgTx { t: &mut t, statements })?;
     t.commit().map_err(map_err)
 }
 

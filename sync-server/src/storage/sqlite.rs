@@ -25,6 +25,9 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (5, include_str!("migrations/sqlite/0005_returns.sql")),
     (6, include_str!("migrations/sqlite/0006_aisle.sql")),
     (7, include_str!("migrations/sqlite/0007_courier.sql")),
+    (8, include_str!("migrations/sqlite/0008_routing.sql")),
+    (9, include_str!("migrations/sqlite/0009_allocation.sql")),
+    (10, include_str!("migrations/sqlite/0010_campaigns.sql")),
 ];
 
 type WriteRequest = (Job, oneshot::Sender<Result<(), StorageError>>);
