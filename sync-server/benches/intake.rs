@@ -6,8 +6,8 @@
 //! `cargo bench -p sync-server --bench intake [-- --seconds N] [--clients N]
 //! [--backend sqlite|postgres] [--quick]`
 //!
-//! Data: `gen`'s brand with 300 stores and 3 warehouses (303 nodes) and 100 styles (about
-//! 2,700 SKUs), each store ranging its usual 25–45 % of the catalogue; channel orders from
+//! Data: `gen`'s brand with 200 stores and 3 warehouses (203 nodes) and 80 styles (about
+//! 2,400 SKUs), each store keeping a third of the stock rows `gen` gives it; channel orders from
 //! `gen` too (1–3 lines, popular SKUs more often; about 60 % ship, 25 % pickup, 15 %
 //! same-city; Tmall, JD, Douyin, mini-program). Stock depth is multiplied by 1,000 (capped
 //! at the largest count) so that a run of any length never sells a shelf out: the figures
