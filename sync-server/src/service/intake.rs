@@ -153,22 +153,7 @@ fn materialise(
     for node in plan.nodes() {
         routing::count_routed(tx, &routed.config, &node, now)?;
         let id = Uuid::now_v7();
-        let row = FulfillmentRow {
-            id,
-            order_id: order.id,
-            node_code: node.clone(),
-            kind: order.fulfillment,
-            state: FulfillmentState::Routed,
-            version: 1,
-            pickup_code_hash: None,
-            pickup_expires_ms: None,
-            reject_reason: None,
-            carrier: None,
-            tracking_no: None,
-            flagged: false,
-            created_ms: now,
-            updated_ms: now,
-        };
+        let row = FulfillmentRow::routed(id, order.id, node.clone(), order.fulfillment, now);
         orders::insert_fulfillment(tx, &row)?;
         for (i, a) in plan.assignments.iter().filter(|a| a.node_code == node).enumerate() {
             let reservation = Uuid::now_v7().to_string();

@@ -391,22 +391,7 @@ pub fn reassign(
     };
     let order = orders::order(tx, fo.order_id)?.ok_or_else(|| ServiceError::not_found("order", fo.order_id))?;
     let new_id = Uuid::now_v7();
-    let row = orders::FulfillmentRow {
-        id: new_id,
-        order_id: fo.order_id,
-        node_code: node.code.clone(),
-        kind: fo.kind,
-        state: FulfillmentState::Routed,
-        version: 1,
-        pickup_code_hash: None,
-        pickup_expires_ms: None,
-        reject_reason: None,
-        carrier: None,
-        tracking_no: None,
-        flagged: false,
-        created_ms: now,
-        updated_ms: now,
-    };
+    let row = orders::FulfillmentRow::routed(new_id, fo.order_id, node.code.clone(), fo.kind, now);
     orders::insert_fulfillment(tx, &row)?;
     let mut moved = Vec::new();
     for (i, l) in lines.iter().filter(|l| chosen.contains(&l.line_no)).enumerate() {

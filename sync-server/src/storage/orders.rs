@@ -226,6 +226,28 @@ pub struct FulfillmentRow {
     pub updated_ms: i64,
 }
 
+impl FulfillmentRow {
+    /// A fulfillment order just routed to `node_code`: version 1, nothing issued or booked yet.
+    pub fn routed(id: Uuid, order_id: Uuid, node_code: String, kind: FulfillmentKind, now_ms: i64) -> FulfillmentRow {
+        FulfillmentRow {
+            id,
+            order_id,
+            node_code,
+            kind,
+            state: FulfillmentState::Routed,
+            version: 1,
+            pickup_code_hash: None,
+            pickup_expires_ms: None,
+            reject_reason: None,
+            carrier: None,
+            tracking_no: None,
+            flagged: false,
+            created_ms: now_ms,
+            updated_ms: now_ms,
+        }
+    }
+}
+
 /// Inserts a fulfillment order and logs it in its node's scope.
 pub fn insert_fulfillment(tx: &mut dyn Tx, f: &FulfillmentRow) -> Result<(), StorageError> {
     tx.exec(
